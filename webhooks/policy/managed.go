@@ -1,0 +1,83 @@
+package policy
+
+import (
+	"fmt"
+	"slices"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/validation/field"
+)
+
+// Operation is the kind of write an admission request makes.
+type Operation string
+
+// Operations that the managed-object rules distinguish.
+const (
+	OperationUpdate Operation = "UPDATE"
+	OperationDelete Operation = "DELETE"
+)
+
+// Write describes an update or delete of an object the operator manages, with the
+// facts about its owner that the webhook looked up.
+type Write struct {
+	Operation Operation
+	// Username is the requesting user, from the admission request.
+	Username string
+	// OwnerGone is true when the owning LeadpoetAPI does not exist or is being deleted.
+	OwnerGone bool
+	// NamespaceTerminating is true when the object's namespace is being deleted.
+	NamespaceTerminating bool
+}
+
+// IsManaged reports whether the operator manages obj.
+func IsManaged(obj metav1.Object) bool {
+	return obj.GetLabels()[LabelManagedBy] == ManagedByValue
+}
+
+// IsCleanupUser reports whether username is one of the controller-manager loops that
+// may delete managed objects once their owner is gone. The webhook looks up
+// Write.OwnerGone and Write.NamespaceTerminating only for these users.
+func (c Config) IsCleanupUser(username string) bool {
+	return slices.Contains(c.GarbageCollectorUsernames, username) ||
+		slices.Contains(c.NamespaceControllerUsernames, username)
+}
+
+// ValidateManagedWrite rejects an update or delete of a managed object by anyone but the
+// operator. The garbage collector may write once the owner is gone. The namespace
+// controller may write once the owner is gone or the namespace is terminating. Both may
+// update as well as delete, because the garbage collector removes owner references when
+// it orphans an object.
+// kind names the object in the message, such as "NetworkPolicy".
+func ValidateManagedWrite(obj metav1.Object, kind string, write Write, cfg Config) field.ErrorList {
+	if !IsManaged(obj) || cfg.isOperator(write.Username) {
+		return nil
+	}
+	path := field.NewPath("metadata", "labels").Key(LabelManagedBy)
+	switch {
+	case slices.Contains(cfg.GarbageCollectorUsernames, write.Username) && write.OwnerGone:
+		return nil
+	case slices.Contains(cfg.NamespaceControllerUsernames, write.Username) &&
+		(write.OwnerGone || write.NamespaceTerminating):
+		return nil
+	case cfg.IsCleanupUser(write.Username):
+		return field.ErrorList{field.Forbidden(path, fmt.Sprintf(
+			"this %s belongs to a LeadpoetAPI that still exists; it can be %sd only after "+
+				"the LeadpoetAPI is deleted", kind, operationVerb(write.Operation)))}
+	}
+	return field.ErrorList{field.Forbidden(path, fmt.Sprintf(
+		"this %s is managed by %s and only the operator may %s it; change the LeadpoetAPI "+
+			"that owns it instead", kind, ManagedByValue, operationVerb(write.Operation)))}
+}
+
+// isOperator reports whether username is the operator's. An unset OperatorUsername
+// matches no user, so a request without a username is never taken for the operator's.
+func (c Config) isOperator(username string) bool {
+	return c.OperatorUsername != "" && username == c.OperatorUsername
+}
+
+func operationVerb(operation Operation) string {
+	if operation == OperationDelete {
+		return "delete"
+	}
+	return "update"
+}
