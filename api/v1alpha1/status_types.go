@@ -156,4 +156,10 @@ const (
 	ReasonUnavailable = "Unavailable"
 	// ReasonPending means another controller has not reported yet.
 	ReasonPending = "Pending"
+	// ReasonSyncFailed means at least one spec.secrets entry could not be synced; the
+	// last good value stays in place.
+	ReasonSyncFailed = "SyncFailed"
+	// ReasonCertManagerMissing means the cluster does not serve cert-manager's
+	// Certificate kind, so spec.ingress.tls.issuerRef cannot be honoured.
+	ReasonCertManagerMissing = "CertManagerMissing"
 )

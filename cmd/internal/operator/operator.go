@@ -1,0 +1,143 @@
+// Package operator builds and runs the manager from command-line options. Both the
+// production binary and the local development command run it, so they cannot drift.
+package operator
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"strings"
+
+	cmapi "github.com/cert-manager/cert-manager/pkg/apis/certmanager/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/types"
+	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
+	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
+	"k8s.io/client-go/rest"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/healthz"
+	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
+	"sigs.k8s.io/controller-runtime/pkg/webhook"
+
+	platformv1alpha1 "github.com/leadpoet/leadpoet-operator/api/v1alpha1"
+	"github.com/leadpoet/leadpoet-operator/controllers"
+)
+
+// Options are the manager's command-line options.
+type Options struct {
+	MetricsAddress   string
+	ProbeAddress     string
+	LeaderElection   bool
+	LeaderElectionNS string
+	WebhookPort      int
+	WebhookCertDir   string
+	NginxConfigMap   string
+	NginxNamespace   string
+	DNSNamespace     string
+	DNSPodLabels     string
+	Controllers      controllers.Options
+}
+
+// BindFlags registers the options on fs with their defaults.
+func (o *Options) BindFlags(fs *flag.FlagSet) {
+	defaults := controllers.DefaultOptions()
+	fs.StringVar(&o.MetricsAddress, "metrics-bind-address", ":8080",
+		"Address the Prometheus metrics endpoint listens on; \"0\" turns it off.")
+	fs.StringVar(&o.ProbeAddress, "health-probe-bind-address", ":8081",
+		"Address the /healthz and /readyz endpoints listen on.")
+	fs.BoolVar(&o.LeaderElection, "leader-elect", false,
+		"Elect a leader through a Lease, so that only one replica reconciles at a time.")
+	fs.StringVar(&o.LeaderElectionNS, "leader-election-namespace", "",
+		"Namespace of the leader election Lease; empty means the namespace the pod runs in.")
+	fs.IntVar(&o.WebhookPort, "webhook-port", 9443, "Port the admission webhook server listens on.")
+	fs.StringVar(&o.WebhookCertDir, "webhook-cert-dir", "",
+		"Directory holding tls.crt and tls.key for the webhook server; empty means the "+
+			"controller-runtime default. The files are reloaded when they change.")
+	fs.StringVar(&o.NginxConfigMap, "nginx-configmap",
+		defaults.NginxConfigMap.Namespace+"/"+defaults.NginxConfigMap.Name,
+		"Namespace/name of the ingress-nginx controller ConfigMap, whose TLS and HSTS keys the nginx profile reports on.")
+	fs.StringVar(&o.NginxNamespace, "nginx-namespace", defaults.NetworkPolicy.NginxNamespace,
+		"Namespace of the ingress-nginx pods, the default ingress peer of the nginx profile.")
+	fs.StringVar(&o.DNSNamespace, "dns-namespace", defaults.NetworkPolicy.DNSNamespace,
+		"Namespace of the cluster DNS pods that every instance may reach on port 53.")
+	fs.StringVar(&o.DNSPodLabels, "dns-pod-labels", "k8s-app=kube-dns",
+		"Comma-separated key=value labels of the cluster DNS pods.")
+}
+
+// resolve turns the string flags into controller options.
+func (o *Options) resolve() error {
+	namespace, name, ok := strings.Cut(o.NginxConfigMap, "/")
+	if !ok || namespace == "" || name == "" {
+		return fmt.Errorf("invalid --nginx-configmap %q: use namespace/name", o.NginxConfigMap)
+	}
+	podLabels := map[string]string{}
+	for _, pair := range strings.Split(o.DNSPodLabels, ",") {
+		key, value, ok := strings.Cut(strings.TrimSpace(pair), "=")
+		if !ok || key == "" {
+			return fmt.Errorf("invalid --dns-pod-labels %q: use key=value pairs separated by commas", o.DNSPodLabels)
+		}
+		podLabels[key] = value
+	}
+	o.Controllers.NginxConfigMap = types.NamespacedName{Namespace: namespace, Name: name}
+	o.Controllers.NetworkPolicy = controllers.NetworkPolicyOptions{
+		DNSNamespace:   o.DNSNamespace,
+		DNSPodLabels:   podLabels,
+		NginxNamespace: o.NginxNamespace,
+	}
+	return nil
+}
+
+// Scheme returns a scheme with every kind the operator reads or writes.
+func Scheme() *runtime.Scheme {
+	scheme := runtime.NewScheme()
+	utilruntime.Must(clientgoscheme.AddToScheme(scheme))
+	utilruntime.Must(platformv1alpha1.AddToScheme(scheme))
+	utilruntime.Must(cmapi.AddToScheme(scheme))
+	return scheme
+}
+
+// Run builds the manager for config and runs it until ctx ends.
+func Run(ctx context.Context, config *rest.Config, o Options) error {
+	if err := o.resolve(); err != nil {
+		return err
+	}
+	logger := ctrl.Log.WithName("setup")
+	mgr, err := ctrl.NewManager(config, ctrl.Options{
+		Scheme:                  Scheme(),
+		Cache:                   controllers.CacheOptions(),
+		Metrics:                 metricsserver.Options{BindAddress: o.MetricsAddress},
+		HealthProbeBindAddress:  o.ProbeAddress,
+		LeaderElection:          o.LeaderElection,
+		LeaderElectionID:        "leadpoet-operator.platform.leadpoet.io",
+		LeaderElectionNamespace: o.LeaderElectionNS,
+		WebhookServer: webhook.NewServer(webhook.Options{
+			Port:    o.WebhookPort,
+			CertDir: o.WebhookCertDir,
+		}),
+	})
+	if err != nil {
+		return fmt.Errorf("creating the manager: %w", err)
+	}
+
+	installed, err := controllers.ServesCertificates(mgr.GetRESTMapper())
+	if err != nil {
+		return err
+	}
+	if !installed {
+		logger.Info("cert-manager's Certificate kind is not served; issuerRef will be reported, not applied")
+	}
+	o.Controllers.CertManagerInstalled = installed
+	reconciler := &controllers.Reconciler{Options: o.Controllers}
+	if err := reconciler.SetupWithManager(mgr); err != nil {
+		return fmt.Errorf("setting up the LeadpoetAPI controller: %w", err)
+	}
+
+	if err := mgr.AddHealthzCheck("healthz", healthz.Ping); err != nil {
+		return fmt.Errorf("adding the health check: %w", err)
+	}
+	if err := mgr.AddReadyzCheck("readyz", healthz.Ping); err != nil {
+		return fmt.Errorf("adding the readiness check: %w", err)
+	}
+	logger.Info("Starting manager")
+	return mgr.Start(ctx)
+}

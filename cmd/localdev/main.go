@@ -1,0 +1,147 @@
+// Command localdev is `make run`: it runs the operator against the cluster in
+// KUBECONFIG when one answers, and otherwise against a local etcd and kube-apiserver
+// that it starts, seeds with the samples and stops again on Ctrl-C.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"k8s.io/client-go/discovery"
+	"k8s.io/client-go/rest"
+	"k8s.io/client-go/tools/clientcmd"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/envtest"
+	"sigs.k8s.io/controller-runtime/pkg/log/zap"
+
+	"github.com/leadpoet/leadpoet-operator/cmd/internal/operator"
+	"github.com/leadpoet/leadpoet-operator/test/controlplane"
+)
+
+// clusterProbeTimeout bounds the check for a reachable cluster, so that a stale
+// kubeconfig does not hold up the local fallback for long.
+const clusterProbeTimeout = 5 * time.Second
+
+func main() {
+	var opts operator.Options
+	opts.BindFlags(flag.CommandLine)
+	// Loopback addresses keep a developer's metrics and probes off the network.
+	_ = flag.Set("metrics-bind-address", "127.0.0.1:8080")
+	_ = flag.Set("health-probe-bind-address", "127.0.0.1:8081")
+	stateDir := flag.String("state-dir", "bin/local", "Directory for the local control plane's kubeconfig.")
+	zapOpts := zap.Options{Development: true}
+	zapOpts.BindFlags(flag.CommandLine)
+	flag.Parse()
+	ctrl.SetLogger(zap.New(zap.UseFlagOptions(&zapOpts)))
+
+	ctx := ctrl.SetupSignalHandler()
+	if err := run(ctx, opts, *stateDir); err != nil {
+		fmt.Fprintln(os.Stderr, "Error:", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, opts operator.Options, stateDir string) error {
+	if os.Getenv("LOCAL") != "1" {
+		if config, ok := reachableCluster(); ok {
+			fmt.Printf("Running against the cluster at %s (set LOCAL=1 for a local control plane).\n", config.Host)
+			fmt.Println("The CRDs must be installed there first: make install")
+			return operator.Run(ctx, config, opts)
+		}
+	}
+	return runLocal(ctx, opts, stateDir)
+}
+
+// reachableCluster returns the kubeconfig's cluster when its API server answers.
+func reachableCluster() (*rest.Config, bool) {
+	// Only a kubeconfig counts: the in-cluster fallback of ctrl.GetConfig makes no
+	// sense on a developer's machine.
+	config, err := clientcmd.NewNonInteractiveDeferredLoadingClientConfig(
+		clientcmd.NewDefaultClientConfigLoadingRules(), nil).ClientConfig()
+	if err != nil {
+		return nil, false
+	}
+	probe := rest.CopyConfig(config)
+	probe.Timeout = clusterProbeTimeout
+	client, err := discovery.NewDiscoveryClientForConfig(probe)
+	if err != nil {
+		return nil, false
+	}
+	if _, err := client.ServerVersion(); err != nil {
+		fmt.Printf("No cluster answered at %s (%v); starting a local control plane.\n", config.Host, err)
+		return nil, false
+	}
+	return config, true
+}
+
+func runLocal(ctx context.Context, opts operator.Options, stateDir string) (err error) {
+	env, err := controlplane.NewEnvironment()
+	if err != nil {
+		return err
+	}
+	fmt.Println("Starting etcd and kube-apiserver from", env.BinaryAssetsDirectory)
+	config, err := env.Start()
+	if err != nil {
+		return fmt.Errorf("starting the local control plane: %w", err)
+	}
+	defer func() {
+		fmt.Println("Stopping the local control plane")
+		err = errors.Join(err, env.Stop())
+	}()
+
+	kubeconfig, err := writeKubeconfig(env, stateDir)
+	if err != nil {
+		return err
+	}
+	c, err := client.New(config, client.Options{Scheme: operator.Scheme()})
+	if err != nil {
+		return fmt.Errorf("creating a client for the local control plane: %w", err)
+	}
+	// The samples directory also holds a kustomization and the local AWS endpoint's
+	// seed, so only the sample objects themselves are applied from it.
+	for _, source := range []struct{ dir, pattern string }{
+		{"config/local", "*.yaml"},
+		{"config/samples", "platform_*.yaml"},
+	} {
+		applied, err := controlplane.ApplyDir(ctx, c, source.dir, source.pattern, "leadpoet-localdev")
+		if err != nil {
+			return err
+		}
+		for _, object := range applied {
+			fmt.Printf("Applied %s %s\n", object.GetKind(), client.ObjectKeyFromObject(object))
+		}
+	}
+
+	fmt.Printf("\nThe local control plane is up. In another shell:\n\n"+
+		"  export KUBECONFIG=%s\n  %s get lpapi -A\n\nPress Ctrl-C to stop.\n\n",
+		kubeconfig, filepath.Join(env.BinaryAssetsDirectory, "kubectl"))
+	return operator.Run(ctx, config, opts)
+}
+
+func writeKubeconfig(env *envtest.Environment, stateDir string) (string, error) {
+	user, err := env.AddUser(envtest.User{Name: "local-admin", Groups: []string{"system:masters"}}, nil)
+	if err != nil {
+		return "", fmt.Errorf("creating the local admin user: %w", err)
+	}
+	data, err := user.KubeConfig()
+	if err != nil {
+		return "", fmt.Errorf("rendering the local kubeconfig: %w", err)
+	}
+	if err := os.MkdirAll(stateDir, 0o700); err != nil {
+		return "", err
+	}
+	path, err := filepath.Abs(filepath.Join(stateDir, "kubeconfig"))
+	if err != nil {
+		return "", err
+	}
+	if err := os.WriteFile(path, data, 0o600); err != nil {
+		return "", fmt.Errorf("writing %s: %w", path, err)
+	}
+	return path, nil
+}
