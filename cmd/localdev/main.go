@@ -20,7 +20,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 
-	"github.com/leadpoet/leadpoet-operator/cmd/internal/operator"
+	"github.com/leadpoet/leadpoet-operator/cmd/manager/app"
 	"github.com/leadpoet/leadpoet-operator/test/controlplane"
 )
 
@@ -29,7 +29,7 @@ import (
 const clusterProbeTimeout = 5 * time.Second
 
 func main() {
-	var opts operator.Options
+	var opts app.Options
 	opts.BindFlags(flag.CommandLine)
 	// Loopback addresses keep a developer's metrics and probes off the network.
 	_ = flag.Set("metrics-bind-address", "127.0.0.1:8080")
@@ -47,12 +47,12 @@ func main() {
 	}
 }
 
-func run(ctx context.Context, opts operator.Options, stateDir string) error {
+func run(ctx context.Context, opts app.Options, stateDir string) error {
 	if os.Getenv("LOCAL") != "1" {
 		if config, ok := reachableCluster(); ok {
 			fmt.Printf("Running against the cluster at %s (set LOCAL=1 for a local control plane).\n", config.Host)
 			fmt.Println("The CRDs must be installed there first: make install")
-			return operator.Run(ctx, config, opts)
+			return app.Run(ctx, config, opts)
 		}
 	}
 	return runLocal(ctx, opts, stateDir)
@@ -80,7 +80,7 @@ func reachableCluster() (*rest.Config, bool) {
 	return config, true
 }
 
-func runLocal(ctx context.Context, opts operator.Options, stateDir string) (err error) {
+func runLocal(ctx context.Context, opts app.Options, stateDir string) (err error) {
 	env, err := controlplane.NewEnvironment()
 	if err != nil {
 		return err
@@ -99,7 +99,7 @@ func runLocal(ctx context.Context, opts operator.Options, stateDir string) (err 
 	if err != nil {
 		return err
 	}
-	c, err := client.New(config, client.Options{Scheme: operator.Scheme()})
+	c, err := client.New(config, client.Options{Scheme: app.Scheme()})
 	if err != nil {
 		return fmt.Errorf("creating a client for the local control plane: %w", err)
 	}
@@ -121,7 +121,7 @@ func runLocal(ctx context.Context, opts operator.Options, stateDir string) (err 
 	fmt.Printf("\nThe local control plane is up. In another shell:\n\n"+
 		"  export KUBECONFIG=%s\n  %s get lpapi -A\n\nPress Ctrl-C to stop.\n\n",
 		kubeconfig, filepath.Join(env.BinaryAssetsDirectory, "kubectl"))
-	return operator.Run(ctx, config, opts)
+	return app.Run(ctx, config, opts)
 }
 
 func writeKubeconfig(env *envtest.Environment, stateDir string) (string, error) {

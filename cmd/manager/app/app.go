@@ -1,6 +1,6 @@
-// Package operator builds and runs the manager from command-line options. Both the
+// Package app builds and runs the manager from command-line options. Both the
 // production binary and the local development command run it, so they cannot drift.
-package operator
+package app
 
 import (
 	"context"
@@ -98,8 +98,19 @@ func Scheme() *runtime.Scheme {
 
 // Run builds the manager for config and runs it until ctx ends.
 func Run(ctx context.Context, config *rest.Config, o Options) error {
-	if err := o.resolve(); err != nil {
+	mgr, err := NewManager(config, o)
+	if err != nil {
 		return err
+	}
+	ctrl.Log.WithName("setup").Info("Starting manager")
+	return mgr.Start(ctx)
+}
+
+// NewManager builds a manager for config with every controller and webhook
+// registered. Integration suites call it to run exactly what production runs.
+func NewManager(config *rest.Config, o Options) (ctrl.Manager, error) {
+	if err := o.resolve(); err != nil {
+		return nil, err
 	}
 	logger := ctrl.Log.WithName("setup")
 	mgr, err := ctrl.NewManager(config, ctrl.Options{
@@ -116,12 +127,12 @@ func Run(ctx context.Context, config *rest.Config, o Options) error {
 		}),
 	})
 	if err != nil {
-		return fmt.Errorf("creating the manager: %w", err)
+		return nil, fmt.Errorf("creating the manager: %w", err)
 	}
 
 	installed, err := controllers.ServesCertificates(mgr.GetRESTMapper())
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if !installed {
 		logger.Info("cert-manager's Certificate kind is not served; issuerRef will be reported, not applied")
@@ -129,15 +140,14 @@ func Run(ctx context.Context, config *rest.Config, o Options) error {
 	o.Controllers.CertManagerInstalled = installed
 	reconciler := &controllers.Reconciler{Options: o.Controllers}
 	if err := reconciler.SetupWithManager(mgr); err != nil {
-		return fmt.Errorf("setting up the LeadpoetAPI controller: %w", err)
+		return nil, fmt.Errorf("setting up the LeadpoetAPI controller: %w", err)
 	}
 
 	if err := mgr.AddHealthzCheck("healthz", healthz.Ping); err != nil {
-		return fmt.Errorf("adding the health check: %w", err)
+		return nil, fmt.Errorf("adding the health check: %w", err)
 	}
 	if err := mgr.AddReadyzCheck("readyz", healthz.Ping); err != nil {
-		return fmt.Errorf("adding the readiness check: %w", err)
+		return nil, fmt.Errorf("adding the readiness check: %w", err)
 	}
-	logger.Info("Starting manager")
-	return mgr.Start(ctx)
+	return mgr, nil
 }

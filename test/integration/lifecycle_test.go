@@ -1,0 +1,180 @@
+package integration
+
+import (
+	"context"
+	"time"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/utils/ptr"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	platformv1alpha1 "github.com/leadpoet/leadpoet-operator/api/v1alpha1"
+)
+
+var _ = Describe("Drift", func() {
+	ctx := context.Background()
+
+	It("restores a hand-edited Deployment", func() {
+		api := create(nginxAPI(newNamespace(), "drift"))
+		waitReady(api)
+		deployment := &appsv1.Deployment{}
+		Eventually(func(g Gomega) { getChild(g, api, deployment) }).Should(Succeed())
+
+		deployment.Spec.Template.Spec.Containers[0].SecurityContext.ReadOnlyRootFilesystem = ptr.To(false)
+		deployment.Spec.Template.Spec.AutomountServiceAccountToken = ptr.To(true)
+		Expect(k8s.Update(ctx, deployment, client.FieldOwner("kubectl-edit"))).To(Succeed())
+
+		Eventually(func(g Gomega) {
+			restored := &appsv1.Deployment{}
+			getChild(g, api, restored)
+			g.Expect(restored.Spec.Template.Spec.Containers[0].SecurityContext.ReadOnlyRootFilesystem).
+				To(Equal(ptr.To(true)))
+			g.Expect(restored.Spec.Template.Spec.AutomountServiceAccountToken).To(Equal(ptr.To(false)))
+		}).Should(Succeed())
+	})
+
+	It("restores a hand-edited Ingress annotation", func() {
+		api := create(nginxAPI(newNamespace(), "ingressdrift"))
+		waitReady(api)
+		ingress := &networkingv1.Ingress{}
+		Eventually(func(g Gomega) { getChild(g, api, ingress) }).Should(Succeed())
+		ingress.Annotations["nginx.ingress.kubernetes.io/ssl-redirect"] = "false"
+		Expect(k8s.Update(ctx, ingress, client.FieldOwner("kubectl-edit"))).To(Succeed())
+
+		Eventually(func(g Gomega) {
+			restored := &networkingv1.Ingress{}
+			getChild(g, api, restored)
+			g.Expect(restored.Annotations).To(HaveKeyWithValue("nginx.ingress.kubernetes.io/ssl-redirect", "true"))
+		}).Should(Succeed())
+	})
+
+	It("recreates a deleted NetworkPolicy and Service", func() {
+		api := create(nginxAPI(newNamespace(), "deleted"))
+		waitReady(api)
+		for _, child := range []client.Object{&networkingv1.NetworkPolicy{}, &corev1.Service{}} {
+			Eventually(func(g Gomega) { getChild(g, api, child) }).Should(Succeed())
+			uid := child.GetUID()
+			Expect(k8s.Delete(ctx, child)).To(Succeed())
+			Eventually(func(g Gomega) {
+				getChild(g, api, child)
+				g.Expect(child.GetUID()).NotTo(Equal(uid), describe(child))
+			}).Should(Succeed())
+		}
+	})
+})
+
+var _ = Describe("Validation by the API server", func() {
+	ctx := context.Background()
+
+	DescribeTable("rejects an invalid spec with the field path",
+		func(mutate func(*platformv1alpha1.LeadpoetAPI), fieldPath string) {
+			api := nginxAPI(newNamespace(), "invalid")
+			mutate(api)
+			err := k8s.Create(ctx, api)
+			Expect(apierrors.IsInvalid(err)).To(BeTrue(), "expected Invalid, got %v", err)
+			Expect(err.Error()).To(ContainSubstring(fieldPath))
+		},
+		Entry("malformed role ARN", func(api *platformv1alpha1.LeadpoetAPI) {
+			api.Spec.ServiceAccount.RoleARN = "arn:aws:iam::12345:role/short-account"
+		}, "spec.serviceAccount.roleARN"),
+		Entry("user ARN instead of a role", func(api *platformv1alpha1.LeadpoetAPI) {
+			api.Spec.ServiceAccount.RoleARN = "arn:aws:iam::123456789012:user/alice"
+		}, "spec.serviceAccount.roleARN"),
+		Entry("negative replicas", func(api *platformv1alpha1.LeadpoetAPI) {
+			api.Spec.Workload.Replicas = ptr.To(int32(-1))
+		}, "spec.workload.replicas"),
+		Entry("missing image", func(api *platformv1alpha1.LeadpoetAPI) {
+			api.Spec.Workload.Image = ""
+		}, "spec.workload.image"),
+		Entry("unknown ingress profile", func(api *platformv1alpha1.LeadpoetAPI) {
+			api.Spec.Ingress.Profile = "traefik"
+		}, "spec.ingress.profile"),
+		Entry("privileged container port", func(api *platformv1alpha1.LeadpoetAPI) {
+			api.Spec.Workload.ContainerPort = ptr.To(int32(80))
+		}, "spec.workload.containerPort"),
+		Entry("two certificate sources", func(api *platformv1alpha1.LeadpoetAPI) {
+			api.Spec.Ingress.TLS.SecretName = "also-a-secret"
+		}, "spec.ingress.tls"),
+		Entry("ACM certificate on nginx", func(api *platformv1alpha1.LeadpoetAPI) {
+			api.Spec.Ingress.TLS = &platformv1alpha1.TLSSpec{
+				CertificateARN: "arn:aws:acm:eu-west-1:123456789012:certificate/0a1b2c3d",
+			}
+		}, "spec.ingress"),
+		Entry("egress CIDR that is not a CIDR", func(api *platformv1alpha1.LeadpoetAPI) {
+			api.Spec.NetworkPolicy.Egress = []platformv1alpha1.EgressRule{{
+				Name: "bad", To: []platformv1alpha1.NetworkPeer{{CIDR: "10.0.0.300/8"}},
+				Ports: []platformv1alpha1.EgressPort{{Port: 443}},
+			}}
+		}, "spec.networkPolicy.egress[0].to[0].cidr"),
+		Entry("egress peer with nothing selected", func(api *platformv1alpha1.LeadpoetAPI) {
+			api.Spec.NetworkPolicy.Egress = []platformv1alpha1.EgressRule{{
+				Name: "everything", To: []platformv1alpha1.NetworkPeer{{}},
+				Ports: []platformv1alpha1.EgressPort{{Port: 443}},
+			}}
+		}, "spec.networkPolicy.egress[0].to[0]"),
+		Entry("egress rule without ports", func(api *platformv1alpha1.LeadpoetAPI) {
+			api.Spec.NetworkPolicy.Egress = []platformv1alpha1.EgressRule{{
+				Name: "noports", To: []platformv1alpha1.NetworkPeer{{CIDR: "10.0.0.0/8"}},
+			}}
+		}, "spec.networkPolicy.egress[0].ports"),
+	)
+})
+
+var _ = Describe("Status", func() {
+	ctx := context.Background()
+
+	It("tracks the generation as the spec changes and stalls on a spec it cannot render", func() {
+		api := create(nginxAPI(newNamespace(), "generations"))
+		current := waitReady(api)
+		Expect(current.Status.ObservedGeneration).To(Equal(int64(1)))
+
+		current.Spec.Ingress.Hosts = []string{"generations.example.org"}
+		Expect(k8s.Update(ctx, current)).To(Succeed())
+		current = waitReady(api)
+		Expect(current.Status.ObservedGeneration).To(Equal(int64(2)))
+		Expect(current.Status.URL).To(Equal("https://generations.example.org/"))
+
+		// Without tls the operator will not serve the Ingress; only a spec change
+		// helps, so the instance is Stalled rather than retried.
+		current.Spec.Ingress.TLS = nil
+		Expect(k8s.Update(ctx, current)).To(Succeed())
+		current = waitForCondition(api, platformv1alpha1.ConditionStalled, metav1.ConditionTrue)
+		Expect(current.Status.ObservedGeneration).To(Equal(int64(3)))
+		Expect(condition(current, platformv1alpha1.ConditionStalled).Message).To(ContainSubstring("spec.ingress.tls"))
+		Expect(condition(current, platformv1alpha1.ConditionReady).Status).To(Equal(metav1.ConditionFalse))
+		Expect(condition(current, platformv1alpha1.ConditionReconciling).Status).To(Equal(metav1.ConditionFalse))
+	})
+
+	It("writes nothing when a reconcile finds everything in place", func() {
+		namespace := newNamespace()
+		api := create(nginxAPI(namespace, "steady"))
+		waitReady(api)
+		// Let the reconciles that the children's own creation started finish.
+		Eventually(func() map[string]int { return writes.inNamespace(namespace) }).
+			Should(Not(BeEmpty()))
+		before := writes.inNamespace(namespace)
+		Consistently(func() map[string]int { return writes.inNamespace(namespace) }, 2*time.Second).
+			Should(Equal(before))
+
+		// A change to a child by someone else starts a reconcile that reads every
+		// child, as a resync does.
+		reconciles := reconcileCount()
+		service := &corev1.Service{}
+		Eventually(func(g Gomega) { getChild(g, api, service) }).Should(Succeed())
+		if service.Annotations == nil {
+			service.Annotations = map[string]string{}
+		}
+		service.Annotations["monitoring.example.com/scrape"] = "true"
+		Expect(k8s.Update(ctx, service, client.FieldOwner("monitoring"))).To(Succeed())
+
+		Eventually(reconcileCount).Should(BeNumerically(">", reconciles))
+		Consistently(func() map[string]int { return writes.inNamespace(namespace) }, 2*time.Second).
+			Should(Equal(before))
+	})
+})
