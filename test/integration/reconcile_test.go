@@ -76,7 +76,7 @@ var _ = Describe("LeadpoetAPI reconciliation", func() {
 			account := &corev1.ServiceAccount{}
 			getChild(g, api, account)
 			g.Expect(account.Annotations).To(Equal(map[string]string{
-				"eks.amazonaws.com/role-arn":              "arn:aws:iam::123456789012:role/irsa",
+				"eks.amazonaws.com/role-arn":               "arn:aws:iam::123456789012:role/irsa",
 				"eks.amazonaws.com/sts-regional-endpoints": "true",
 				"eks.amazonaws.com/token-expiration":       "86400",
 			}))
