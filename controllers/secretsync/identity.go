@@ -48,7 +48,9 @@ type TokenSource interface {
 
 // KubernetesTokenSource issues tokens through the TokenRequest API
 // (serviceaccounts/token). The operator's RBAC role needs create on
-// serviceaccounts/token in the instances' namespaces.
+// serviceaccounts/token in the instances' namespaces, which the marker below grants.
+//
+// +kubebuilder:rbac:groups="",resources=serviceaccounts/token,verbs=create
 type KubernetesTokenSource struct {
 	Client client.Client
 }
