@@ -72,7 +72,7 @@ func metadataAddressIn(prefix netip.Prefix, except []netip.Prefix) (netip.Addr, 
 	return netip.Addr{}, false
 }
 
-// cidrDirection tells whether a range names destinations (egress) or sources (ingress).
+// cidrDirection is whether a range names destinations (egress) or sources (ingress).
 // Only destinations can reach the metadata endpoint.
 type cidrDirection int
 

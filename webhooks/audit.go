@@ -1,0 +1,76 @@
+package webhooks
+
+import (
+	"context"
+	"fmt"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/util/validation/field"
+	"k8s.io/client-go/tools/events"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	logf "sigs.k8s.io/controller-runtime/pkg/log"
+	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
+)
+
+// Event reasons recorded on the object of an admission request.
+const (
+	// ReasonAdmissionRejected means a webhook rejected a request on the object.
+	ReasonAdmissionRejected = "AdmissionRejected"
+	// ReasonSecurityWeakened means a webhook allowed a LeadpoetAPI update that weakens a
+	// security setting, because the update gave a reason.
+	ReasonSecurityWeakened = "SecurityWeakened"
+)
+
+// maxEventNoteLength keeps Event notes below the 1 KiB limit of events.k8s.io/v1.
+const maxEventNoteLength = 1000
+
+// auditor reports webhook verdicts in the log and as Events. Messages hold field paths
+// and the rejected values of the checked fields, which never include Secret data.
+type auditor struct {
+	// recorder is nil in tests that do not check Events.
+	recorder events.EventRecorder
+}
+
+// requestInfo returns the operation, user and dry-run flag of the admission request in
+// ctx. A missing request, as in direct calls from tests, yields empty values.
+func requestInfo(ctx context.Context) (operation, username string, dryRun bool) {
+	req, err := admission.RequestFromContext(ctx)
+	if err != nil {
+		return "", "", false
+	}
+	return string(req.Operation), req.UserInfo.Username, req.DryRun != nil && *req.DryRun
+}
+
+// verdict returns the validator's result for errs and warnings. A rejection is logged,
+// recorded as an Event unless the request is a dry run, and returned as an Invalid
+// status error that lists every violation.
+func (a *auditor) verdict(ctx context.Context, obj client.Object, kind schema.GroupKind,
+	errs field.ErrorList, warnings []string) (admission.Warnings, error) {
+	if len(errs) == 0 {
+		return warnings, nil
+	}
+	operation, username, dryRun := requestInfo(ctx)
+	message := errs.ToAggregate().Error()
+	// The request logger already carries the user, object and request ID.
+	logf.FromContext(ctx).Info("Rejected admission request", "operation", operation,
+		"dryRun", dryRun, "violations", len(errs), "reason", message)
+	if !dryRun {
+		a.record(obj, corev1.EventTypeWarning, ReasonAdmissionRejected, operation,
+			fmt.Sprintf("%s by %s rejected: %s", operation, username, message))
+	}
+	return warnings, apierrors.NewInvalid(kind, obj.GetName(), errs)
+}
+
+func (a *auditor) record(obj client.Object, eventType, reason, action, note string) {
+	if a.recorder == nil {
+		return
+	}
+	if len(note) > maxEventNoteLength {
+		note = note[:maxEventNoteLength-len("…")] + "…"
+	}
+	// The note goes through as an argument so that a % in a field value is not read as
+	// a format verb.
+	a.recorder.Eventf(obj, nil, eventType, reason, action, "%s", note)
+}
