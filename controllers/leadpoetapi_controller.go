@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	cmapi "github.com/cert-manager/cert-manager/pkg/apis/certmanager/v1"
 	appsv1 "k8s.io/api/apps/v1"
@@ -34,10 +35,18 @@ type Reconciler struct {
 	// NginxConfig reads the ingress-nginx controller ConfigMap; nil when the nginx
 	// profile's ConfigMap is not watched.
 	NginxConfig client.Reader
+	// APIReader reads from the API server without a cache. The reconciler uses it only
+	// for metadata of Secrets that fall outside the cache's label selector.
+	APIReader client.Reader
 	// Recorder records Events on the LeadpoetAPI.
 	Recorder events.EventRecorder
+	// Secrets reads spec.secrets values from AWS; nil turns secret sync off, and every
+	// instance with spec.secrets then reports SecretsSynced=False.
+	Secrets SecretFetcher
 	// Options are the cluster-specific settings.
 	Options Options
+
+	secretState secretSyncState
 }
 
 // Options are the settings that differ between clusters.
@@ -69,6 +78,24 @@ func DefaultOptions() Options {
 type state struct {
 	api *platformv1alpha1.LeadpoetAPI
 	obs observations
+
+	// liveSecretsHash is the secrets hash on the live pod template, kept while a
+	// secret sync fails so that the pods do not roll.
+	liveSecretsHash string
+	// secretStatuses are the spec.secrets entries' status, nil when not synced.
+	secretStatuses []platformv1alpha1.SecretSyncStatus
+	// requeue is the shortest planned re-check, zero for none.
+	requeue time.Duration
+}
+
+// requeueAfter plans a re-check after delay, keeping the earliest one.
+func (s *state) requeueAfter(delay time.Duration) {
+	if delay < time.Second {
+		delay = time.Second
+	}
+	if s.requeue == 0 || delay < s.requeue {
+		s.requeue = delay
+	}
 }
 
 type step func(ctx context.Context, s *state) error
@@ -78,7 +105,13 @@ type step func(ctx context.Context, s *state) error
 func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (result ctrl.Result, err error) {
 	api := &platformv1alpha1.LeadpoetAPI{}
 	if err := r.Client.Get(ctx, req.NamespacedName, api); err != nil {
-		// Children carry owner references, so the garbage collector removes them.
+		if apierrors.IsNotFound(err) {
+			// Children carry owner references, so the garbage collector removes
+			// them; only the in-memory secret sync state is left to drop.
+			if inst, ok := r.secretState.forget(req.NamespacedName); ok && r.Secrets != nil {
+				r.Secrets.Forget(inst)
+			}
+		}
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
 	if !api.DeletionTimestamp.IsZero() {
@@ -97,9 +130,13 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (result ct
 		s.obs.invalidSpec = message
 		return ctrl.Result{}, reconcile.TerminalError(errors.New(message))
 	}
+	// The ServiceAccount comes first because secret sync requests its token, and
+	// secret sync comes before the Deployment, whose pod template carries its hash.
 	steps := []step{
 		r.reconcileServiceAccount,
 		r.reconcileService,
+		r.reconcileLiveDeployment,
+		r.reconcileSecrets,
 		r.reconcileDeployment,
 		r.reconcileNetworkPolicy,
 		r.reconcileIngress,
@@ -114,7 +151,10 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (result ct
 	if s.obs.invalidSpec != "" {
 		return ctrl.Result{}, reconcile.TerminalError(errors.New(s.obs.invalidSpec))
 	}
-	return ctrl.Result{}, errors.Join(stepErrors...)
+	if len(stepErrors) > 0 {
+		return ctrl.Result{}, errors.Join(stepErrors...)
+	}
+	return ctrl.Result{RequeueAfter: s.requeue}, nil
 }
 
 // recordApply turns one child's apply outcome into events and observations. An
@@ -158,17 +198,28 @@ func (r *Reconciler) reconcileService(ctx context.Context, s *state) error {
 	return r.recordApply(ctx, s, "Service", found, wrote, err)
 }
 
-func (r *Reconciler) reconcileDeployment(ctx context.Context, s *state) error {
+// reconcileLiveDeployment reads the live Deployment, whose replicas and secrets hash
+// the later steps keep when the spec leaves them open.
+func (r *Reconciler) reconcileLiveDeployment(ctx context.Context, s *state) error {
 	live := &appsv1.Deployment{}
-	var liveReplicas *int32
-	if err := r.Client.Get(ctx, keyOf(s.api, s.api.Name), live); err == nil {
-		liveReplicas = live.Spec.Replicas
-		s.obs.deployment = live
-	} else if !apierrors.IsNotFound(err) {
+	err := r.Client.Get(ctx, keyOf(s.api, s.api.Name), live)
+	switch {
+	case apierrors.IsNotFound(err):
+		return nil
+	case err != nil:
 		return r.recordApply(ctx, s, "Deployment", false, false, err)
 	}
-	// TODO: pass the synced Secrets' hash once secret sync feeds this step.
-	desired, err := buildDeployment(s.api, liveReplicas, "")
+	s.obs.deployment = live
+	s.liveSecretsHash = live.Spec.Template.Annotations[AnnotationSecretsHash]
+	return nil
+}
+
+func (r *Reconciler) reconcileDeployment(ctx context.Context, s *state) error {
+	var liveReplicas *int32
+	if s.obs.deployment != nil {
+		liveReplicas = s.obs.deployment.Spec.Replicas
+	}
+	desired, err := buildDeployment(s.api, liveReplicas, s.obs.secretsHash)
 	if err != nil {
 		s.obs.invalidSpec = "Rendering the Deployment failed: " + err.Error()
 		return err
@@ -227,6 +278,9 @@ func (r *Reconciler) patchStatus(ctx context.Context, original *platformv1alpha1
 		api.Status.ObservedGeneration = api.Generation
 	}
 	api.Status.Effective = effectiveSettings(api)
+	if s.secretStatuses != nil || len(api.Spec.Secrets) == 0 {
+		api.Status.Secrets = s.secretStatuses
+	}
 	api.Status.Children = childNames(api, r.Options)
 	api.Status.URL = ""
 	if api.Spec.Ingress != nil && len(api.Spec.Ingress.Hosts) > 0 {

@@ -43,6 +43,9 @@ type observations struct {
 	secretsConfigured bool
 	// secretFailures hold one line per failing spec.secrets entry, without any value.
 	secretFailures []string
+	// secretsHash is the pod-template annotation for the synced values, empty when
+	// the instance syncs none.
+	secretsHash string
 }
 
 // readyDependencies lists the conditions that hold Ready back, in the order their

@@ -95,7 +95,9 @@ type SecretSyncStatus struct {
 	// +optional
 	VersionID string `json:"versionID,omitempty"`
 
-	// lastSyncTime is when the value was last confirmed current.
+	// lastSyncTime is when the operator last copied a new version, or recovered from a
+	// failure. Checks that find the version unchanged leave it alone, so they cost no
+	// status write.
 	// +optional
 	LastSyncTime *metav1.Time `json:"lastSyncTime,omitempty"`
 

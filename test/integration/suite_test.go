@@ -3,7 +3,9 @@
 package integration
 
 import (
+	"bytes"
 	"context"
+	"io"
 	"net/http"
 	"strings"
 	"sync"
@@ -22,6 +24,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 
 	"github.com/leadpoet/leadpoet-operator/cmd/manager/app"
+	"github.com/leadpoet/leadpoet-operator/test/awslocal"
 	"github.com/leadpoet/leadpoet-operator/test/controlplane"
 )
 
@@ -33,6 +36,15 @@ var (
 	writes  = &writeCounter{}
 	cancel  context.CancelFunc
 	mgrDone = make(chan struct{})
+
+	// aws is the local Secrets Manager and STS endpoint that secret sync talks to
+	// through the real AWS SDK, and clock is secret sync's time, which tests move on
+	// to make a refresh due.
+	aws   *awslocal.Server
+	clock = &fakeClock{now: time.Now()}
+	// logs holds everything the manager logged, for the test that no secret value
+	// leaks.
+	logs = &syncBuffer{}
 )
 
 func TestIntegration(t *testing.T) {
@@ -41,7 +53,7 @@ func TestIntegration(t *testing.T) {
 }
 
 var _ = BeforeSuite(func() {
-	logf.SetLogger(zap.New(zap.WriteTo(GinkgoWriter), zap.UseDevMode(true)))
+	logf.SetLogger(zap.New(zap.WriteTo(io.MultiWriter(GinkgoWriter, logs)), zap.UseDevMode(true)))
 	SetDefaultEventuallyTimeout(30 * time.Second)
 	SetDefaultEventuallyPollingInterval(100 * time.Millisecond)
 
@@ -66,6 +78,14 @@ var _ = BeforeSuite(func() {
 	opts.NginxNamespace = nginxConfigMapKey.Namespace
 	opts.DNSNamespace = "kube-system"
 	opts.DNSPodLabels = "k8s-app=kube-dns"
+
+	aws = awslocal.New(awslocal.Options{})
+	_, err = aws.Start()
+	Expect(err).NotTo(HaveOccurred())
+	DeferCleanup(aws.Close)
+	awsConfig := aws.AWSConfig()
+	opts.AWSConfig = &awsConfig
+	opts.SecretSyncClock = clock.Now
 	mgr, err := app.NewManager(managerConfig, opts)
 	Expect(err).NotTo(HaveOccurred())
 
@@ -131,14 +151,16 @@ func (w *writeCounter) wrap(next http.RoundTripper) http.RoundTripper {
 	})
 }
 
-// inNamespace returns the writes to objects in namespace, leaving out Events, which
-// the operator records on state transitions only.
+// inNamespace returns the writes to objects in namespace. It leaves out Events, which
+// the operator records on state transitions only, and TokenRequests, which store
+// nothing.
 func (w *writeCounter) inNamespace(namespace string) map[string]int {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	result := map[string]int{}
 	for path, count := range w.byPath {
-		if strings.Contains(path, "/namespaces/"+namespace+"/") && !strings.Contains(path, "/events") {
+		if strings.Contains(path, "/namespaces/"+namespace+"/") && !strings.Contains(path, "/events") &&
+			!strings.HasSuffix(path, "/token") {
 			result[path] = count
 		}
 	}
@@ -148,3 +170,39 @@ func (w *writeCounter) inNamespace(namespace string) map[string]int {
 type roundTripperFunc func(*http.Request) (*http.Response, error)
 
 func (f roundTripperFunc) RoundTrip(req *http.Request) (*http.Response, error) { return f(req) }
+
+// fakeClock is a clock that tests move forward by hand.
+type fakeClock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *fakeClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *fakeClock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
+}
+
+// syncBuffer is a bytes.Buffer that the manager's goroutines may write concurrently.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}

@@ -7,7 +7,9 @@ import (
 	"flag"
 	"fmt"
 	"strings"
+	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
 	cmapi "github.com/cert-manager/cert-manager/pkg/apis/certmanager/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
@@ -21,6 +23,7 @@ import (
 
 	platformv1alpha1 "github.com/leadpoet/leadpoet-operator/api/v1alpha1"
 	"github.com/leadpoet/leadpoet-operator/controllers"
+	"github.com/leadpoet/leadpoet-operator/controllers/secretsync"
 )
 
 // Options are the manager's command-line options.
@@ -36,6 +39,16 @@ type Options struct {
 	DNSNamespace     string
 	DNSPodLabels     string
 	Controllers      controllers.Options
+
+	// AllowOperatorCredentials lets instances without a role read secrets with the
+	// operator's own AWS credentials.
+	AllowOperatorCredentials bool
+	// AWSConfig replaces the AWS configuration from the environment; tests point it at
+	// a local endpoint. Nil loads the standard configuration.
+	AWSConfig *aws.Config
+	// SecretSyncClock replaces time.Now in secret sync, so tests can make a refresh
+	// due without waiting for it.
+	SecretSyncClock func() time.Time
 }
 
 // BindFlags registers the options on fs with their defaults.
@@ -62,6 +75,9 @@ func (o *Options) BindFlags(fs *flag.FlagSet) {
 		"Namespace of the cluster DNS pods that every instance may reach on port 53.")
 	fs.StringVar(&o.DNSPodLabels, "dns-pod-labels", "k8s-app=kube-dns",
 		"Comma-separated key=value labels of the cluster DNS pods.")
+	fs.BoolVar(&o.AllowOperatorCredentials, "allow-operator-credentials", false,
+		"Let instances without spec.serviceAccount.roleARN read secrets with the operator's own AWS "+
+			"credentials. Off by default, so that each instance reads only what its own role allows.")
 }
 
 // resolve turns the string flags into controller options.
@@ -139,6 +155,19 @@ func NewManager(config *rest.Config, o Options) (ctrl.Manager, error) {
 	}
 	o.Controllers.CertManagerInstalled = installed
 	reconciler := &controllers.Reconciler{Options: o.Controllers}
+	syncer, err := secretsync.New(secretsync.Options{
+		Client:                   mgr.GetClient(),
+		AWSConfig:                o.AWSConfig,
+		AllowOperatorCredentials: o.AllowOperatorCredentials,
+		Now:                      o.SecretSyncClock,
+	})
+	if err != nil {
+		// The operator still runs every other part; instances with spec.secrets
+		// report SecretsSynced=False with this reason.
+		logger.Error(err, "Secret sync is off")
+	} else {
+		reconciler.Secrets = syncer
+	}
 	if err := reconciler.SetupWithManager(mgr); err != nil {
 		return nil, fmt.Errorf("setting up the LeadpoetAPI controller: %w", err)
 	}
