@@ -23,6 +23,9 @@ var (
 	corev1acExtractServiceAccount = func(live *corev1.ServiceAccount, manager string) (*corev1ac.ServiceAccountApplyConfiguration, error) {
 		return corev1ac.ExtractServiceAccount(live, manager)
 	}
+	corev1acExtractNamespace = func(live *corev1.Namespace, manager string) (*corev1ac.NamespaceApplyConfiguration, error) {
+		return corev1ac.ExtractNamespace(live, manager)
+	}
 	corev1acExtractSecret = func(live *corev1.Secret, manager string) (*corev1ac.SecretApplyConfiguration, error) {
 		return corev1ac.ExtractSecret(live, manager)
 	}

@@ -23,6 +23,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	platformv1alpha1 "github.com/leadpoet/leadpoet-operator/api/v1alpha1"
+	"github.com/leadpoet/leadpoet-operator/webhooks/policy"
 )
 
 // Log verbosity levels. Info is for state transitions; no-op loops log at debugLevel.
@@ -59,6 +60,8 @@ type Options struct {
 	// CertManagerInstalled is true when the cluster serves cert-manager's Certificate
 	// kind. Without it, an issuerRef is reported instead of applied.
 	CertManagerInstalled bool
+	// Policy holds the security rules' settings, shared with the admission webhooks.
+	Policy policy.Config
 }
 
 // DefaultOptions returns the settings for a standard EKS cluster with ingress-nginx
@@ -71,6 +74,7 @@ func DefaultOptions() Options {
 			NginxNamespace: "ingress-nginx",
 		},
 		NginxConfigMap: types.NamespacedName{Namespace: "ingress-nginx", Name: "ingress-nginx-controller"},
+		Policy:         policy.DefaultConfig(),
 	}
 }
 
@@ -111,8 +115,9 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (result ct
 			if inst, ok := r.secretState.forget(req.NamespacedName); ok && r.Secrets != nil {
 				r.Secrets.Forget(inst)
 			}
+			return ctrl.Result{}, r.releaseNamespaceGuard(ctx, req.Namespace)
 		}
-		return ctrl.Result{}, client.IgnoreNotFound(err)
+		return ctrl.Result{}, err
 	}
 	if !api.DeletionTimestamp.IsZero() {
 		return ctrl.Result{}, nil
@@ -126,13 +131,14 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (result ct
 		}
 	}()
 
-	if message := validateForRender(api); message != "" {
+	if message := validateForRender(api, r.Options.Policy); message != "" {
 		s.obs.invalidSpec = message
 		return ctrl.Result{}, reconcile.TerminalError(errors.New(message))
 	}
 	// The ServiceAccount comes first because secret sync requests its token, and
 	// secret sync comes before the Deployment, whose pod template carries its hash.
 	steps := []step{
+		r.reconcileNamespaceGuard,
 		r.reconcileServiceAccount,
 		r.reconcileService,
 		r.reconcileLiveDeployment,

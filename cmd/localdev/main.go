@@ -95,6 +95,7 @@ func runLocal(ctx context.Context, opts app.Options, stateDir string) (err error
 		err = errors.Join(err, env.Stop())
 	}()
 
+	opts.WebhookHost, opts.WebhookPort, opts.WebhookCertDir = controlplane.ManagerWebhookOptions(env)
 	kubeconfig, err := writeKubeconfig(env, stateDir)
 	if err != nil {
 		return err

@@ -2,23 +2,13 @@ package ingressprofile
 
 import (
 	"fmt"
-	"slices"
 	"strings"
 
 	platformv1alpha1 "github.com/leadpoet/leadpoet-operator/api/v1alpha1"
+	"github.com/leadpoet/leadpoet-operator/webhooks/policy"
 )
 
 const albPrefix = "alb.ingress.kubernetes.io/"
-
-// ALBTLS13Policies are the ELB security policies that accept TLS 1.3 only, as listed in
-// the Elastic Load Balancing documentation ("Security policies for your Application Load
-// Balancer") in 2026. Every other predefined policy also accepts TLS 1.2 or older.
-var ALBTLS13Policies = []string{
-	"ELBSecurityPolicy-TLS13-1-3-2021-06",
-	"ELBSecurityPolicy-TLS13-1-3-FIPS-2023-04",
-	"ELBSecurityPolicy-TLS13-1-3-PQ-2025-09",
-	"ELBSecurityPolicy-TLS13-1-3-FIPS-PQ-2025-09",
-}
 
 // alb renders for the AWS Load Balancer Controller. The controller reads everything
 // from Ingress annotations; response headers are listener attributes of the HTTPS
@@ -69,10 +59,10 @@ func (alb) Render(settings Settings, _ ControllerConfig) Rendering {
 func albTLSFinding(settings Settings) Finding {
 	const condition = platformv1alpha1.ConditionTLSPolicyEnforced
 	switch {
-	case !slices.Contains(ALBTLS13Policies, settings.ALBSSLPolicy):
+	case !policy.IsTLS13OnlyALBPolicy(settings.ALBSSLPolicy):
 		return notEnforced(condition, platformv1alpha1.ReasonNotEnforced, fmt.Sprintf(
 			"SSL policy %s accepts TLS versions below 1.3; set spec.ingress.alb.sslPolicy to one of %s",
-			settings.ALBSSLPolicy, strings.Join(ALBTLS13Policies, ", ")))
+			settings.ALBSSLPolicy, strings.Join(policy.TLS13OnlyALBPolicies, ", ")))
 	case settings.MinTLSVersion != platformv1alpha1.TLSVersion13:
 		return notEnforced(condition, platformv1alpha1.ReasonNotEnforced,
 			"spec.ingress.tls.minVersion asks for TLS 1.2; set it to \"1.3\"")

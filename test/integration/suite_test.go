@@ -78,6 +78,7 @@ var _ = BeforeSuite(func() {
 	opts.NginxNamespace = nginxConfigMapKey.Namespace
 	opts.DNSNamespace = "kube-system"
 	opts.DNSPodLabels = "k8s-app=kube-dns"
+	opts.WebhookHost, opts.WebhookPort, opts.WebhookCertDir = controlplane.ManagerWebhookOptions(testEnv)
 
 	aws = awslocal.New(awslocal.Options{})
 	_, err = aws.Start()

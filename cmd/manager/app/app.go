@@ -11,9 +11,12 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	cmapi "github.com/cert-manager/cert-manager/pkg/apis/certmanager/v1"
+	authenticationv1 "k8s.io/api/authentication/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
 	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
+	"k8s.io/client-go/kubernetes"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/rest"
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -24,6 +27,7 @@ import (
 	platformv1alpha1 "github.com/leadpoet/leadpoet-operator/api/v1alpha1"
 	"github.com/leadpoet/leadpoet-operator/controllers"
 	"github.com/leadpoet/leadpoet-operator/controllers/secretsync"
+	"github.com/leadpoet/leadpoet-operator/webhooks"
 )
 
 // Options are the manager's command-line options.
@@ -49,6 +53,16 @@ type Options struct {
 	// SecretSyncClock replaces time.Now in secret sync, so tests can make a refresh
 	// due without waiting for it.
 	SecretSyncClock func() time.Time
+
+	// DisableWebhooks runs the controllers without the admission webhook server.
+	DisableWebhooks bool
+	// WebhookHost is the address the webhook server binds; empty means all.
+	WebhookHost string
+	// OperatorUsername is the user the manager authenticates as, whose writes to
+	// managed objects the webhooks allow. Empty asks the API server (SelfSubjectReview).
+	OperatorUsername  string
+	AllowedAccounts   string
+	AllowedPartitions string
 }
 
 // BindFlags registers the options on fs with their defaults.
@@ -75,6 +89,14 @@ func (o *Options) BindFlags(fs *flag.FlagSet) {
 		"Namespace of the cluster DNS pods that every instance may reach on port 53.")
 	fs.StringVar(&o.DNSPodLabels, "dns-pod-labels", "k8s-app=kube-dns",
 		"Comma-separated key=value labels of the cluster DNS pods.")
+	fs.BoolVar(&o.DisableWebhooks, "disable-webhooks", false,
+		"Run without the admission webhook server, for a cluster whose webhook configurations are not installed.")
+	fs.StringVar(&o.OperatorUsername, "operator-username", "",
+		"Username the manager authenticates as; only it may change managed objects. Empty asks the API server.")
+	fs.StringVar(&o.AllowedAccounts, "allowed-aws-accounts", "",
+		"Comma-separated 12-digit AWS accounts that spec.serviceAccount.roleARN may name; empty allows any.")
+	fs.StringVar(&o.AllowedPartitions, "allowed-aws-partitions", "",
+		"Comma-separated AWS partitions (aws, aws-cn, aws-us-gov) that roleARN may name; empty allows any.")
 	fs.BoolVar(&o.AllowOperatorCredentials, "allow-operator-credentials", false,
 		"Let instances without spec.serviceAccount.roleARN read secrets with the operator's own AWS "+
 			"credentials. Off by default, so that each instance reads only what its own role allows.")
@@ -138,6 +160,7 @@ func NewManager(config *rest.Config, o Options) (ctrl.Manager, error) {
 		LeaderElectionID:        "leadpoet-operator.platform.leadpoet.io",
 		LeaderElectionNamespace: o.LeaderElectionNS,
 		WebhookServer: webhook.NewServer(webhook.Options{
+			Host:    o.WebhookHost,
 			Port:    o.WebhookPort,
 			CertDir: o.WebhookCertDir,
 		}),
@@ -154,6 +177,17 @@ func NewManager(config *rest.Config, o Options) (ctrl.Manager, error) {
 		logger.Info("cert-manager's Certificate kind is not served; issuerRef will be reported, not applied")
 	}
 	o.Controllers.CertManagerInstalled = installed
+
+	webhookOptions, err := o.webhookOptions(config)
+	if err != nil {
+		return nil, err
+	}
+	o.Controllers.Policy = webhookOptions.PolicyConfig()
+	if !o.DisableWebhooks {
+		if err := webhooks.SetupWebhooksWithManager(mgr, webhookOptions); err != nil {
+			return nil, fmt.Errorf("setting up the admission webhooks: %w", err)
+		}
+	}
 	reconciler := &controllers.Reconciler{Options: o.Controllers}
 	syncer, err := secretsync.New(secretsync.Options{
 		Client:                   mgr.GetClient(),
@@ -179,4 +213,38 @@ func NewManager(config *rest.Config, o Options) (ctrl.Manager, error) {
 		return nil, fmt.Errorf("adding the readiness check: %w", err)
 	}
 	return mgr, nil
+}
+
+// webhookOptions resolves the webhook settings, asking the API server who the manager
+// is when --operator-username is empty.
+func (o *Options) webhookOptions(config *rest.Config) (webhooks.Options, error) {
+	username := o.OperatorUsername
+	if username == "" {
+		clientset, err := kubernetes.NewForConfig(config)
+		if err != nil {
+			return webhooks.Options{}, fmt.Errorf("creating a client for SelfSubjectReview: %w", err)
+		}
+		review, err := clientset.AuthenticationV1().SelfSubjectReviews().Create(context.Background(),
+			&authenticationv1.SelfSubjectReview{}, metav1.CreateOptions{})
+		if err != nil {
+			return webhooks.Options{}, fmt.Errorf("asking the API server for the operator's username "+
+				"(set --operator-username to skip this): %w", err)
+		}
+		username = review.Status.UserInfo.Username
+	}
+	return webhooks.Options{
+		OperatorUsername:  username,
+		AllowedAccounts:   splitList(o.AllowedAccounts),
+		AllowedPartitions: splitList(o.AllowedPartitions),
+	}, nil
+}
+
+func splitList(value string) []string {
+	var items []string
+	for _, item := range strings.Split(value, ",") {
+		if item = strings.TrimSpace(item); item != "" {
+			items = append(items, item)
+		}
+	}
+	return items
 }
