@@ -22,9 +22,15 @@ import (
 
 // +kubebuilder:rbac:groups="",resources=secrets,verbs=get;list;watch;create;patch;delete
 
+// AnnotationRefreshSecrets asks for an immediate version check of every spec.secrets
+// entry: set it to a new value, such as the current time, to sync a rotated secret
+// without waiting for its refresh interval.
+const AnnotationRefreshSecrets = "platform.leadpoet.io/refresh-secrets"
+
 // SecretFetcher reads spec.secrets values from AWS. *secretsync.Syncer implements it.
 type SecretFetcher interface {
 	Fetch(ctx context.Context, inst secretsync.Instance, entries []platformv1alpha1.SecretSync) []secretsync.Result
+	Refresh(inst secretsync.Instance, entries []platformv1alpha1.SecretSync)
 	Forget(inst secretsync.Instance)
 }
 
@@ -35,6 +41,23 @@ type secretSyncState struct {
 	mu        sync.Mutex
 	instances map[types.NamespacedName]secretsync.Instance
 	failures  map[types.NamespacedName]int
+	// refreshRequests holds the last AnnotationRefreshSecrets value acted on.
+	refreshRequests map[types.NamespacedName]string
+}
+
+// refreshRequested reports whether value is a refresh request not yet acted on, and
+// records it as acted on.
+func (s *secretSyncState) refreshRequested(key types.NamespacedName, value string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.refreshRequests == nil {
+		s.refreshRequests = map[types.NamespacedName]string{}
+	}
+	if value == "" || s.refreshRequests[key] == value {
+		return false
+	}
+	s.refreshRequests[key] = value
+	return true
 }
 
 func (s *secretSyncState) remember(key types.NamespacedName, inst secretsync.Instance, failed bool) int {
@@ -59,6 +82,7 @@ func (s *secretSyncState) forget(key types.NamespacedName) (secretsync.Instance,
 	inst, ok := s.instances[key]
 	delete(s.instances, key)
 	delete(s.failures, key)
+	delete(s.refreshRequests, key)
 	return inst, ok
 }
 
@@ -86,6 +110,11 @@ func (r *Reconciler) reconcileSecrets(ctx context.Context, s *state) error {
 		Name:               api.Name,
 		ServiceAccountName: api.Name,
 		RoleARN:            api.Spec.ServiceAccount.RoleARN,
+	}
+	if r.secretState.refreshRequested(client.ObjectKeyFromObject(api), api.Annotations[AnnotationRefreshSecrets]) {
+		log.FromContext(ctx).Info("Checking every secret version now, as requested", "annotation",
+			AnnotationRefreshSecrets)
+		r.Secrets.Refresh(inst, api.Spec.Secrets)
 	}
 	results := r.Secrets.Fetch(ctx, inst, api.Spec.Secrets)
 	r.checkOwnership(ctx, s, results)

@@ -91,9 +91,11 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 
 	b := ctrl.NewControllerManagedBy(mgr).
 		Named("leadpoetapi").
-		// Status writes do not bump the generation, so the operator's own status
-		// patches never start another loop.
-		For(&platformv1alpha1.LeadpoetAPI{}, builder.WithPredicates(predicate.GenerationChangedPredicate{})).
+		// Status writes change neither the generation nor the annotations, so the
+		// operator's own status patches never start another loop. Annotations count
+		// because AnnotationRefreshSecrets asks for a sync.
+		For(&platformv1alpha1.LeadpoetAPI{}, builder.WithPredicates(predicate.Or(
+			predicate.GenerationChangedPredicate{}, predicate.AnnotationChangedPredicate{}))).
 		Owns(&appsv1.Deployment{}).
 		Owns(&corev1.Service{}).
 		Owns(&corev1.ServiceAccount{}).

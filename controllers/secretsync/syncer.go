@@ -241,3 +241,16 @@ func refreshInterval(entry v1alpha1.SecretSync) time.Duration {
 	}
 	return DefaultRefreshInterval
 }
+
+// Refresh makes the next Fetch for inst ask AWS for the current version of every
+// entry's secret, whatever its refresh interval. Cached values stay: a version id
+// never changes value, so only a new version costs a value read.
+func (s *Syncer) Refresh(inst Instance, entries []v1alpha1.SecretSync) {
+	role := inst.RoleARN
+	if role == "" {
+		role = operatorRoleKey
+	}
+	for _, entry := range entries {
+		s.describes.Remove(describeKey{role: role, region: s.cfg.Region, secretID: entry.RemoteRef.SecretID})
+	}
+}

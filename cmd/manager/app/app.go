@@ -209,7 +209,13 @@ func NewManager(config *rest.Config, o Options) (ctrl.Manager, error) {
 	if err := mgr.AddHealthzCheck("healthz", healthz.Ping); err != nil {
 		return nil, fmt.Errorf("adding the health check: %w", err)
 	}
-	if err := mgr.AddReadyzCheck("readyz", healthz.Ping); err != nil {
+	readiness := healthz.Ping
+	if !o.DisableWebhooks {
+		// A replica is ready only once it can answer admission requests, because the
+		// webhooks fail closed.
+		readiness = mgr.GetWebhookServer().StartedChecker()
+	}
+	if err := mgr.AddReadyzCheck("readyz", readiness); err != nil {
 		return nil, fmt.Errorf("adding the readiness check: %w", err)
 	}
 	return mgr, nil
