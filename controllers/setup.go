@@ -103,7 +103,11 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 		Owns(&corev1.Secret{}).
 		Owns(&networkingv1.Ingress{}).
 		Owns(&networkingv1.NetworkPolicy{}).
-		Watches(&networkingv1.IngressClass{}, handler.EnqueueRequestsFromMapFunc(r.instancesUsingClass))
+		Watches(&networkingv1.IngressClass{}, handler.EnqueueRequestsFromMapFunc(r.instancesUsingClass)).
+		// A namespace that loses its guarded label leaves the webhooks blind there, so
+		// a label change sends its instances back through reconcile, which restores it.
+		Watches(&corev1.Namespace{}, handler.EnqueueRequestsFromMapFunc(r.instancesInNamespace),
+			builder.WithPredicates(predicate.LabelChangedPredicate{}))
 	if r.Options.CertManagerInstalled {
 		b = b.Owns(&cmapi.Certificate{})
 	}
@@ -141,6 +145,12 @@ func newNginxConfigCache(config *rest.Config, scheme *runtime.Scheme, key types.
 func (r *Reconciler) instancesUsingClass(ctx context.Context, class client.Object) []reconcile.Request {
 	return r.instancesMatching(ctx, func(api *platformv1alpha1.LeadpoetAPI) bool {
 		return api.Spec.Ingress != nil && ingressClassName(api.Spec.Ingress) == class.GetName()
+	})
+}
+
+func (r *Reconciler) instancesInNamespace(ctx context.Context, namespace client.Object) []reconcile.Request {
+	return r.instancesMatching(ctx, func(api *platformv1alpha1.LeadpoetAPI) bool {
+		return api.Namespace == namespace.GetName()
 	})
 }
 

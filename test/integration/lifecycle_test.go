@@ -197,3 +197,28 @@ func nameOr(obj client.Object, fallback string) string {
 	}
 	return fallback
 }
+
+var _ = Describe("Namespace guard", func() {
+	ctx := context.Background()
+
+	It("labels the namespace, restores a removed label and releases it with the last instance", func() {
+		namespace := newNamespace()
+		api := create(nginxAPI(namespace, "guard"))
+		waitReady(api)
+		guarded := func(g Gomega) map[string]string {
+			ns := &corev1.Namespace{}
+			g.Expect(k8s.Get(ctx, client.ObjectKey{Name: namespace}, ns)).To(Succeed())
+			return ns.Labels
+		}
+		Eventually(guarded).Should(HaveKeyWithValue("platform.leadpoet.io/guarded", "true"))
+
+		ns := &corev1.Namespace{}
+		Expect(k8s.Get(ctx, client.ObjectKey{Name: namespace}, ns)).To(Succeed())
+		delete(ns.Labels, "platform.leadpoet.io/guarded")
+		Expect(k8s.Update(ctx, ns, client.FieldOwner("kubectl-label"))).To(Succeed())
+		Eventually(guarded).Should(HaveKeyWithValue("platform.leadpoet.io/guarded", "true"))
+
+		Expect(k8s.Delete(ctx, api)).To(Succeed())
+		Eventually(guarded).ShouldNot(HaveKey("platform.leadpoet.io/guarded"))
+	})
+})
