@@ -17,10 +17,10 @@ import (
 type extractFunc[L client.Object, A runtime.ApplyConfiguration] func(live L, manager string) (A, error)
 
 // applyIfChanged applies desired with server-side apply unless the live object already
-// holds exactly the fields the operator owns with the desired values. Skipping the
-// no-op apply keeps a resync free of writes; a field someone else changed or took
-// over shows up as a difference, so drift is still repaired. It returns the live
-// object as read before the apply (nil when it did not exist) and whether it wrote.
+// contains exactly the fields the operator owns, with the desired values. Skipping the
+// no-op apply keeps a resync free of writes. A field that someone else changed or took
+// over still shows up as a difference, so drift is repaired. It reads the object into
+// live and returns whether it existed and whether the apply was sent.
 func applyIfChanged[L client.Object, A runtime.ApplyConfiguration](ctx context.Context,
 	c client.Client, key types.NamespacedName, live L, desired A,
 	extract extractFunc[L, A]) (found bool, wrote bool, err error) {

@@ -29,16 +29,16 @@ const (
 	// template, so a rotated value rolls the pods.
 	AnnotationSecretsHash = "platform.leadpoet.io/secrets-hash"
 
-	// nonRootUID is the user the container runs as when the image does not say. 65532 is
-	// the "nonroot" user of distroless images.
+	// nonRootUID is the user the container runs as, whatever the image declares. 65532
+	// is the "nonroot" user of distroless images.
 	nonRootUID int64 = 65532
 )
 
 var tmpVolumeSize = resource.MustParse("64Mi")
 
 // buildDeployment renders the Deployment. liveReplicas is the live Deployment's
-// spec.replicas, or nil when it does not exist yet; secretsHash is the hash of the
-// synced Secret values, or empty when the instance syncs none.
+// spec.replicas, or nil when it does not exist yet. secretsHash is the hash of the
+// synced Secret versions, or empty when the instance syncs none.
 func buildDeployment(api *platformv1alpha1.LeadpoetAPI, liveReplicas *int32,
 	secretsHash string) (*appsv1ac.DeploymentApplyConfiguration, error) {
 	container, err := buildContainer(api)

@@ -164,7 +164,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (result ct
 }
 
 // recordApply turns one child's apply outcome into events and observations. An
-// Invalid answer from the API server means the spec renders something the server
+// Invalid response from the API server means the spec renders something the server
 // rejects, which only a spec change fixes, so it stalls the instance.
 func (r *Reconciler) recordApply(ctx context.Context, s *state, kind string, found, wrote bool, err error) error {
 	logger := log.FromContext(ctx)

@@ -22,8 +22,8 @@ import (
 
 // +kubebuilder:rbac:groups="",resources=secrets,verbs=get;list;watch;create;patch;delete
 
-// AnnotationRefreshSecrets asks for an immediate version check of every spec.secrets
-// entry: set it to a new value, such as the current time, to sync a rotated secret
+// AnnotationRefreshSecrets requests an immediate version check of every spec.secrets
+// entry. Set it to a new value, such as the current time, to sync a rotated secret
 // without waiting for its refresh interval.
 const AnnotationRefreshSecrets = "platform.leadpoet.io/refresh-secrets"
 

@@ -93,7 +93,7 @@ func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 		Named("leadpoetapi").
 		// Status writes change neither the generation nor the annotations, so the
 		// operator's own status patches never start another loop. Annotations count
-		// because AnnotationRefreshSecrets asks for a sync.
+		// because AnnotationRefreshSecrets requests a sync.
 		For(&platformv1alpha1.LeadpoetAPI{}, builder.WithPredicates(predicate.Or(
 			predicate.GenerationChangedPredicate{}, predicate.AnnotationChangedPredicate{}))).
 		Owns(&appsv1.Deployment{}).

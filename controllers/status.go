@@ -14,8 +14,8 @@ import (
 	"github.com/leadpoet/leadpoet-operator/controllers/ingressprofile"
 )
 
-// observations are what one reconcile learned. Conditions are a pure function of them,
-// so every status rule is table-tested without an API server.
+// observations is the record of what one reconcile learned. Conditions are a pure
+// function of it, so every status rule is table-tested without an API server.
 type observations struct {
 	generation int64
 

@@ -191,8 +191,9 @@ type IngressSpec struct {
 	// +kubebuilder:validation:Pattern=`^/[A-Za-z0-9/_.~-]*$`
 	Path string `json:"path,omitempty"`
 
-	// tls selects the certificate and the protocol settings. An Ingress without it is
-	// not rendered, and the TLSPolicyEnforced condition says why.
+	// tls selects the certificate and the protocol settings. It is required in practice:
+	// the admission webhook rejects an ingress without it, and the controller stalls
+	// such an instance instead of serving plain HTTP.
 	// +optional
 	TLS *TLSSpec `json:"tls,omitempty"`
 
@@ -303,7 +304,7 @@ type HSTSSpec struct {
 // ALBSpec holds settings that only the AWS Load Balancer Controller reads.
 type ALBSpec struct {
 	// scheme is internet-facing or internal. Default: internal, because the API serves
-	// B2B clients over private connectivity unless told otherwise.
+	// B2B clients over private connectivity unless configured otherwise.
 	// +optional
 	// +kubebuilder:validation:Enum=internet-facing;internal
 	Scheme string `json:"scheme,omitempty"`
@@ -344,7 +345,8 @@ type NetworkPolicySpec struct {
 	IngressFrom []NetworkPeer `json:"ingressFrom,omitempty"`
 
 	// egress lists the destinations the pods may connect to, besides cluster DNS. The
-	// instance metadata addresses stay blocked whatever a rule says.
+	// admission webhook rejects a rule that reaches the instance metadata addresses,
+	// and the controller excepts them from any CIDR that contains them.
 	// +optional
 	// +listType=map
 	// +listMapKey=name

@@ -6,9 +6,9 @@ import (
 
 // SecretSync copies one AWS Secrets Manager secret into a Kubernetes Secret.
 //
-// The value lands in the target Secret in one of three shapes: the whole value under
-// key; one JSON property (property) under key; or every top-level property of a JSON
-// object under its own key (fanOut).
+// The value lands in the target Secret in one of three shapes. With key alone, the
+// whole value goes under key. With key and property, one JSON property goes under key.
+// With fanOut, every top-level property of a JSON object goes under its own name.
 // +kubebuilder:validation:XValidation:rule="has(self.key) != (has(self.fanOut) && self.fanOut)",message="set either key or fanOut: true"
 // +kubebuilder:validation:XValidation:rule="!has(self.property) || has(self.key)",message="property needs key, the Secret key that receives the property's value"
 type SecretSync struct {

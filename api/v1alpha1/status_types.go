@@ -19,7 +19,7 @@ type LeadpoetAPIStatus struct {
 	// +patchMergeKey=type
 	Conditions []metav1.Condition `json:"conditions,omitempty" patchStrategy:"merge" patchMergeKey:"type"`
 
-	// url is where the API is served, from the first host.
+	// url is the HTTPS address of the API, built from the first host and the path.
 	// +optional
 	URL string `json:"url,omitempty"`
 

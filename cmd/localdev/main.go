@@ -1,5 +1,5 @@
 // Command localdev is `make run`: it runs the operator against the cluster in
-// KUBECONFIG when one answers, and otherwise against a local etcd and kube-apiserver
+// KUBECONFIG when one responds, and otherwise against a local etcd and kube-apiserver
 // that it starts, seeds with the samples and stops again on Ctrl-C.
 package main
 
@@ -63,7 +63,7 @@ func run(ctx context.Context, opts app.Options, stateDir, awsListen string) erro
 	return runLocal(ctx, opts, stateDir, awsListen)
 }
 
-// reachableCluster returns the kubeconfig's cluster when its API server answers.
+// reachableCluster returns the kubeconfig's cluster when its API server responds.
 func reachableCluster() (*rest.Config, bool) {
 	// Only a kubeconfig counts: the in-cluster fallback of ctrl.GetConfig makes no
 	// sense on a developer's machine.
@@ -127,8 +127,8 @@ func runLocal(ctx context.Context, opts app.Options, stateDir, awsListen string)
 	managerDone := make(chan error, 1)
 	go func() { managerDone <- mgr.Start(ctx) }()
 
-	// The samples go through the admission webhooks, so they wait for the webhook
-	// server to answer.
+	// The samples go through the admission webhooks, so they wait until the webhook
+	// server accepts connections.
 	if err := waitForWebhookServer(ctx, mgr, managerDone); err != nil {
 		return err
 	}

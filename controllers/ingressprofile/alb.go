@@ -88,7 +88,7 @@ func albLimitsFinding(settings Settings) Finding {
 				"body size rule")
 	}
 	// NOTE: the operator cannot read the web ACL's rules, so it trusts that the ACL
-	// holds the limits the spec asks for.
+	// contains the limits the spec requests.
 	return enforced(condition, "WAF web ACL "+settings.ALBWAFACLARN+
 		" is attached; its rules must carry the rate and body size limits")
 }

@@ -1,6 +1,6 @@
 // Package ingressprofile renders an instance's ingress settings for one ingress
 // controller. Each profile writes only the annotations that its controller honours, and
-// reports every setting it cannot enforce per Ingress, so that status tells the truth
+// reports every setting it cannot enforce per Ingress, so that status reports the truth
 // instead of implying protection that no component provides.
 package ingressprofile
 
@@ -69,7 +69,7 @@ type Finding struct {
 	Message   string
 }
 
-// Rendering is what a profile contributes to the Ingress and its companions.
+// Rendering is a profile's contribution to the Ingress and its companion objects.
 type Rendering struct {
 	// Annotations go on the Ingress.
 	Annotations map[string]string

@@ -144,9 +144,9 @@ var _ = Describe("Status", func() {
 	})
 
 	It("stalls a weak spec that reached the API server without the webhook", func() {
-		// The webhooks never judge kube-public, which stands in here for a webhook that
-		// was down or bypassed. The controller applies the same rules and refuses to
-		// render a weaker Ingress; only a spec change helps, so it stalls.
+		// The webhooks never judge kube-public, which plays the part of a webhook that
+		// was down or bypassed. The controller applies the same rules and will not
+		// render a weaker Ingress. Only a spec change helps, so it stalls.
 		api := nginxAPI("kube-public", "bypassed")
 		api.Spec.Ingress.TLS.MinVersion = platformv1alpha1.TLSVersion12
 		create(api)

@@ -59,7 +59,7 @@ type Options struct {
 	// WebhookHost is the address the webhook server binds; empty means all.
 	WebhookHost string
 	// OperatorUsername is the user the manager authenticates as, whose writes to
-	// managed objects the webhooks allow. Empty asks the API server (SelfSubjectReview).
+	// managed objects the webhooks allow. Empty means a SelfSubjectReview request to the API server.
 	OperatorUsername  string
 	AllowedAccounts   string
 	AllowedPartitions string
@@ -211,7 +211,7 @@ func NewManager(config *rest.Config, o Options) (ctrl.Manager, error) {
 	}
 	readiness := healthz.Ping
 	if !o.DisableWebhooks {
-		// A replica is ready only once it can answer admission requests, because the
+		// A replica is ready only once it can serve admission requests, because the
 		// webhooks fail closed.
 		readiness = mgr.GetWebhookServer().StartedChecker()
 	}
