@@ -1,13 +1,12 @@
 package controllers
 
 import (
-	"time"
-
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
 
 	platformv1alpha1 "github.com/leadpoet/leadpoet-operator/api/v1alpha1"
 	"github.com/leadpoet/leadpoet-operator/controllers/ingressprofile"
+	"github.com/leadpoet/leadpoet-operator/webhooks/policy"
 )
 
 // Defaults applied by the controller. They live here, not in the CRD schema, so that
@@ -17,28 +16,20 @@ const (
 	defaultContainerPort      int32 = 8080
 	defaultHealthPath               = "/healthz"
 	defaultPath                     = "/"
-	defaultHSTSMaxAgeSeconds  int64 = 31536000
+	defaultHSTSMaxAgeSeconds        = policy.MinHSTSMaxAgeSeconds
 	defaultCSP                      = "default-src 'none'; frame-ancestors 'none'"
 	defaultRateLimitPerMinute int32 = 600
 	defaultALBScheme                = "internal"
 	defaultALBSSLPolicy             = "ELBSecurityPolicy-TLS13-1-3-2021-06"
-	defaultSecretRefresh            = time.Hour
 	defaultTokenExpiration    int64 = 86400
 )
 
 var (
 	defaultMaxRequestBodySize = resource.MustParse("1Mi")
 
-	// defaultCiphers are the ECDHE AEAD suites, in OpenSSL names. They only apply to TLS
-	// 1.2, because TLS 1.3 fixes its own suites.
-	defaultCiphers = []string{
-		"ECDHE-ECDSA-AES128-GCM-SHA256",
-		"ECDHE-RSA-AES128-GCM-SHA256",
-		"ECDHE-ECDSA-AES256-GCM-SHA384",
-		"ECDHE-RSA-AES256-GCM-SHA384",
-		"ECDHE-ECDSA-CHACHA20-POLY1305",
-		"ECDHE-RSA-CHACHA20-POLY1305",
-	}
+	// defaultCiphers are every suite the security rules accept. They only apply to
+	// TLS 1.2, because TLS 1.3 fixes its own suites.
+	defaultCiphers = policy.ModernCiphers
 
 	defaultResources = corev1.ResourceRequirements{
 		Requests: corev1.ResourceList{
