@@ -76,6 +76,9 @@ var _ = BeforeSuite(func() {
 	opts.ProbeAddress = "0"
 	opts.NginxConfigMap = nginxConfigMapKey.Namespace + "/" + nginxConfigMapKey.Name
 	opts.NginxNamespace = nginxConfigMapKey.Namespace
+	// The webhook tests name a role outside these to see it rejected.
+	opts.AllowedAccounts = "123456789012"
+	opts.AllowedPartitions = "aws"
 	opts.DNSNamespace = "kube-system"
 	opts.DNSPodLabels = "k8s-app=kube-dns"
 	opts.WebhookHost, opts.WebhookPort, opts.WebhookCertDir = controlplane.ManagerWebhookOptions(testEnv)
