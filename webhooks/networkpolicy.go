@@ -14,8 +14,8 @@ import (
 // +kubebuilder:webhook:path=/validate-networking-k8s-io-v1-networkpolicy,mutating=false,failurePolicy=fail,sideEffects=NoneOnDryRun,groups=networking.k8s.io,resources=networkpolicies,verbs=create;update;delete,versions=v1,name=vnetworkpolicy.platform.leadpoet.io,admissionReviewVersions=v1,timeoutSeconds=5,patch=`{"namespaceSelector":{"matchExpressions":[{"key":"platform.leadpoet.io/guarded","operator":"In","values":["true"]},{"key":"kubernetes.io/metadata.name","operator":"NotIn","values":["kube-system","kube-public","kube-node-lease","leadpoet-system"]}]}}`
 
 // NetworkPolicyValidator applies policy.ValidateNetworkPolicy to NetworkPolicies in
-// guarded namespaces, and reserves updates and deletes of the operator's own policies
-// to the operator.
+// guarded namespaces, and reserves creating, updating and deleting policies labelled as
+// managed to the operator.
 type NetworkPolicyValidator struct {
 	config  policy.Config
 	owners  ownerLookup
@@ -24,11 +24,13 @@ type NetworkPolicyValidator struct {
 
 var _ admission.Validator[*networkingv1.NetworkPolicy] = &NetworkPolicyValidator{}
 
-// ValidateCreate checks a new NetworkPolicy.
+// ValidateCreate checks who creates a policy labelled as managed, and the rules.
 func (v *NetworkPolicyValidator) ValidateCreate(ctx context.Context,
 	networkPolicy *networkingv1.NetworkPolicy) (admission.Warnings, error) {
-	errs, warnings := policy.ValidateNetworkPolicy(networkPolicy)
-	return v.auditor.verdict(ctx, networkPolicy, networkPolicyKind, errs, warnings)
+	errs, err := v.checkManagedWrite(ctx, networkPolicy, policy.OperationCreate)
+	ruleErrs, warnings := policy.ValidateNetworkPolicy(networkPolicy)
+	errs = append(errs, ruleErrs...)
+	return v.auditor.lookupVerdict(ctx, networkPolicy, networkPolicyKind, errs, warnings, err)
 }
 
 // ValidateUpdate checks who updates a managed policy, and the new rules.
@@ -47,8 +49,8 @@ func (v *NetworkPolicyValidator) ValidateDelete(ctx context.Context,
 	return v.auditor.lookupVerdict(ctx, networkPolicy, networkPolicyKind, errs, nil, err)
 }
 
-// checkManagedWrite looks up the owner only for the controller-manager loops that may
-// clean up, so other requests cost no API call.
+// checkManagedWrite looks up the owner only for updates and deletes by the
+// controller-manager loops that may clean up, so other requests cost no API call.
 func (v *NetworkPolicyValidator) checkManagedWrite(ctx context.Context,
 	networkPolicy *networkingv1.NetworkPolicy, operation policy.Operation) (field.ErrorList, error) {
 	if !policy.IsManaged(networkPolicy) {
@@ -56,7 +58,7 @@ func (v *NetworkPolicyValidator) checkManagedWrite(ctx context.Context,
 	}
 	_, username, _ := requestInfo(ctx)
 	write := policy.Write{Operation: operation, Username: username}
-	if v.config.IsCleanupUser(username) {
+	if v.config.IsCleanupUser(username) && operation != policy.OperationCreate {
 		var err error
 		if write.OwnerGone, err = v.owners.OwnerGone(ctx, networkPolicy); err != nil {
 			return nil, fmt.Errorf("check the owner of NetworkPolicy %s/%s: %w",

@@ -345,6 +345,11 @@ var _ = Describe("Admission webhooks", Ordered, func() {
 				"metadata.labels[app.kubernetes.io/managed-by]")),
 		Entry("NetworkPolicy managed label by operator", asOperator(updatingExisting(instanceNetworkPolicy,
 			setLabel("audit", "checked"))), allowed()),
+		Entry("NetworkPolicy managed label on create", creating(networkPolicy(forgedManagedPolicy)),
+			rejected(networkPolicyWebhook, forbiddenByRule, "because nobody else could update or delete it afterwards",
+				"metadata.labels[app.kubernetes.io/managed-by]")),
+		Entry("NetworkPolicy managed label on create by operator", asOperator(creating(networkPolicy(forgedManagedPolicy))),
+			allowed()),
 		Entry("NetworkPolicy unmanaged delete by user", deleting(networkPolicy(func(f *fixture) *networkingv1.NetworkPolicy {
 			return egressPolicy(f.namespace, f.name, ipBlock("10.0.0.0/16"))
 		})), allowed()),
@@ -657,6 +662,15 @@ func setLabel(key, value string) func(obj client.Object) {
 
 func networkPolicy(build func(f *fixture) *networkingv1.NetworkPolicy) func(f *fixture) client.Object {
 	return func(f *fixture) client.Object { return build(f) }
+}
+
+// forgedManagedPolicy is a deny-all policy that carries the operator's managed-by label
+// without belonging to any instance.
+func forgedManagedPolicy(f *fixture) *networkingv1.NetworkPolicy {
+	policy := ingressPolicy(f.namespace, f.name)
+	policy.Spec.Ingress = nil
+	policy.Labels = map[string]string{"app.kubernetes.io/managed-by": "leadpoet-operator"}
+	return policy
 }
 
 func instanceNetworkPolicy(f *fixture) client.Object {

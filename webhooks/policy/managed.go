@@ -13,12 +13,13 @@ type Operation string
 
 // Operations that the managed-object rules distinguish.
 const (
+	OperationCreate Operation = "CREATE"
 	OperationUpdate Operation = "UPDATE"
 	OperationDelete Operation = "DELETE"
 )
 
-// Write describes an update or delete of an object the operator manages, with the
-// facts about its owner that the webhook looked up.
+// Write describes a create, update or delete of an object the operator manages, with
+// the facts about its owner that the webhook looked up.
 type Write struct {
 	Operation Operation
 	// Username is the requesting user, from the admission request.
@@ -42,17 +43,25 @@ func (c Config) IsCleanupUser(username string) bool {
 		slices.Contains(c.NamespaceControllerUsernames, username)
 }
 
-// ValidateManagedWrite rejects an update or delete of a managed object by anyone but the
-// operator. The garbage collector may write once the owner is gone. The namespace
-// controller may write once the owner is gone or the namespace is terminating. Both may
-// update as well as delete, because the garbage collector removes owner references when
-// it orphans an object.
+// ValidateManagedWrite rejects a create, update or delete of a managed object by anyone
+// but the operator. The garbage collector may write once the owner is gone. The
+// namespace controller may write once the owner is gone or the namespace is terminating.
+// Both may update as well as delete, because the garbage collector removes owner
+// references when it orphans an object. Neither creates objects, so a create is the
+// operator's alone: an object that someone else labelled as managed could afterwards be
+// changed or deleted by nobody but the operator, which does not know it.
 // kind names the object in the message, such as "NetworkPolicy".
 func ValidateManagedWrite(obj metav1.Object, kind string, write Write, cfg Config) field.ErrorList {
 	if !IsManaged(obj) || cfg.isOperator(write.Username) {
 		return nil
 	}
 	path := field.NewPath("metadata", "labels").Key(LabelManagedBy)
+	if write.Operation == OperationCreate {
+		return field.ErrorList{field.Forbidden(path, fmt.Sprintf(
+			"only the operator may create a %s with %s=%s, because nobody else could update "+
+				"or delete it afterwards; remove the label or set another value", kind,
+			LabelManagedBy, ManagedByValue))}
+	}
 	switch {
 	case slices.Contains(cfg.GarbageCollectorUsernames, write.Username) && write.OwnerGone:
 		return nil

@@ -113,6 +113,15 @@ func TestValidateManagedWrite(t *testing.T) {
 		write     Write
 		wantPaths []string
 	}{
+		{name: "operator create allowed", obj: managed,
+			write: Write{Operation: OperationCreate, Username: cfg.OperatorUsername}},
+		{name: "user create rejected", obj: managed,
+			write: Write{Operation: OperationCreate, Username: "alice"}, wantPaths: []string{labelPath}},
+		{name: "garbage collector create rejected", obj: managed,
+			write:     Write{Operation: OperationCreate, Username: DefaultGarbageCollectorUsername, OwnerGone: true},
+			wantPaths: []string{labelPath}},
+		{name: "unmanaged create allowed", obj: unmanaged,
+			write: Write{Operation: OperationCreate, Username: "alice"}},
 		{name: "operator update allowed", obj: managed,
 			write: Write{Operation: OperationUpdate, Username: cfg.OperatorUsername}},
 		{name: "operator delete allowed", obj: managed,
