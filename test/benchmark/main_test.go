@@ -88,6 +88,9 @@ func startHarness() (*harness, error) {
 	if err != nil {
 		return nil, err
 	}
+	// envtest's default range, 10.0.0.0/24, runs out of ClusterIPs after about 250
+	// Services, fewer than the largest batch creates.
+	env.ControlPlane.GetAPIServer().Configure().Set("service-cluster-ip-range", "10.0.0.0/16")
 	config, err := env.Start()
 	if err != nil {
 		return nil, fmt.Errorf("starting envtest: %w", err)
