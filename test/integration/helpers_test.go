@@ -10,6 +10,7 @@ import (
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/util/retry"
 	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	ctrlmetrics "sigs.k8s.io/controller-runtime/pkg/metrics"
@@ -161,4 +162,18 @@ func reconcileCount() float64 {
 
 func describe(obj client.Object) string {
 	return fmt.Sprintf("%T %s/%s", obj, obj.GetNamespace(), obj.GetName())
+}
+
+// updateSpec changes api's spec on the API server, retrying when the operator's status
+// patch changed the object between the read and the write.
+func updateSpec(api *platformv1alpha1.LeadpoetAPI, mutate func(*platformv1alpha1.LeadpoetAPISpec)) {
+	GinkgoHelper()
+	Expect(retry.RetryOnConflict(retry.DefaultRetry, func() error {
+		current := &platformv1alpha1.LeadpoetAPI{}
+		if err := k8s.Get(context.Background(), client.ObjectKeyFromObject(api), current); err != nil {
+			return err
+		}
+		mutate(&current.Spec)
+		return k8s.Update(context.Background(), current)
+	})).To(Succeed())
 }

@@ -136,8 +136,9 @@ var _ = Describe("Status", func() {
 		current := waitReady(api)
 		Expect(current.Status.ObservedGeneration).To(Equal(int64(1)))
 
-		current.Spec.Ingress.Hosts = []string{"generations.example.org"}
-		Expect(k8s.Update(ctx, current)).To(Succeed())
+		updateSpec(api, func(spec *platformv1alpha1.LeadpoetAPISpec) {
+			spec.Ingress.Hosts = []string{"generations.example.org"}
+		})
 		current = waitReady(api)
 		Expect(current.Status.ObservedGeneration).To(Equal(int64(2)))
 		Expect(current.Status.URL).To(Equal("https://generations.example.org/"))

@@ -94,10 +94,9 @@ var _ = Describe("LeadpoetAPI reconciliation", func() {
 			g.Expect(firstHash).NotTo(BeEmpty())
 		}).Should(Succeed())
 
-		current := &platformv1alpha1.LeadpoetAPI{}
-		Expect(k8s.Get(ctx, client.ObjectKeyFromObject(api), current)).To(Succeed())
-		current.Spec.ServiceAccount.RoleARN = "arn:aws:iam::123456789012:role/path/to/roll-v2"
-		Expect(k8s.Update(ctx, current)).To(Succeed())
+		updateSpec(api, func(spec *platformv1alpha1.LeadpoetAPISpec) {
+			spec.ServiceAccount.RoleARN = "arn:aws:iam::123456789012:role/path/to/roll-v2"
+		})
 		Eventually(func(g Gomega) {
 			deployment := &appsv1.Deployment{}
 			getChild(g, api, deployment)
@@ -158,10 +157,9 @@ var _ = Describe("LeadpoetAPI reconciliation", func() {
 		scale.set(ctx, deployment, 5)
 
 		// A later reconcile, started by a spec change, keeps the autoscaler's value.
-		current := &platformv1alpha1.LeadpoetAPI{}
-		Expect(k8s.Get(ctx, client.ObjectKeyFromObject(api), current)).To(Succeed())
-		current.Spec.Workload.Image = "registry.example.com/intent-api:1.0.1"
-		Expect(k8s.Update(ctx, current)).To(Succeed())
+		updateSpec(api, func(spec *platformv1alpha1.LeadpoetAPISpec) {
+			spec.Workload.Image = "registry.example.com/intent-api:1.0.1"
+		})
 		Eventually(func(g Gomega) {
 			getChild(g, api, deployment)
 			g.Expect(deployment.Spec.Template.Spec.Containers[0].Image).To(HaveSuffix(":1.0.1"))

@@ -291,10 +291,7 @@ var _ = Describe("Secret sync", func() {
 		create(api)
 		waitForCondition(api, platformv1alpha1.ConditionSecretsSynced, metav1.ConditionTrue)
 
-		current := &platformv1alpha1.LeadpoetAPI{}
-		Expect(k8s.Get(ctx, client.ObjectKeyFromObject(api), current)).To(Succeed())
-		current.Spec.Secrets = nil
-		Expect(k8s.Update(ctx, current)).To(Succeed())
+		updateSpec(api, func(spec *platformv1alpha1.LeadpoetAPISpec) { spec.Secrets = nil })
 		Eventually(func() error {
 			return k8s.Get(ctx, client.ObjectKey{Namespace: namespace, Name: "gone"}, &corev1.Secret{})
 		}).ShouldNot(Succeed())
