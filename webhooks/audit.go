@@ -3,9 +3,12 @@ package webhooks
 import (
 	"context"
 	"fmt"
+	"net/http"
 
+	admissionv1 "k8s.io/api/admission/v1"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 	"k8s.io/client-go/tools/events"
@@ -44,8 +47,9 @@ func requestInfo(ctx context.Context) (operation, username string, dryRun bool) 
 }
 
 // verdict returns the validator's result for errs and warnings. A rejection is logged,
-// recorded as an Event unless the request is a dry run, and returned as an Invalid
-// status error that lists every violation.
+// recorded as an Event unless the request is a dry run, and returned as a status error
+// that lists every violation as a cause: Invalid (422) for a create or update, whose
+// content is at fault, and Forbidden (403) for a delete, which is a matter of who.
 func (a *auditor) verdict(ctx context.Context, obj client.Object, kind schema.GroupKind,
 	errs field.ErrorList, warnings []string) (admission.Warnings, error) {
 	if len(errs) == 0 {
@@ -60,7 +64,21 @@ func (a *auditor) verdict(ctx context.Context, obj client.Object, kind schema.Gr
 		a.record(obj, corev1.EventTypeWarning, ReasonAdmissionRejected, operation,
 			fmt.Sprintf("%s by %s rejected: %s", operation, username, message))
 	}
-	return warnings, apierrors.NewInvalid(kind, obj.GetName(), errs)
+	return warnings, rejection(kind, obj.GetName(), operation, errs)
+}
+
+// rejection builds the status error for errs. Only the reason, code and message differ
+// between operations, so clients read the field causes the same way for all of them.
+func rejection(kind schema.GroupKind, name, operation string, errs field.ErrorList) error {
+	invalid := apierrors.NewInvalid(kind, name, errs)
+	if operation != string(admissionv1.Delete) {
+		return invalid
+	}
+	invalid.ErrStatus.Reason = metav1.StatusReasonForbidden
+	invalid.ErrStatus.Code = http.StatusForbidden
+	invalid.ErrStatus.Message = fmt.Sprintf("%s %q is forbidden: %s", kind.String(), name,
+		errs.ToAggregate().Error())
+	return invalid
 }
 
 func (a *auditor) record(obj client.Object, eventType, reason, action, note string) {

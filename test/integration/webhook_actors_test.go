@@ -35,7 +35,7 @@ var _ = Describe("Cleanup by the controller-manager", func() {
 		garbageCollector := clientAs(garbageCollectorUser)
 
 		err := garbageCollector.Delete(ctx, policy)
-		expectVerdict(err, rejected(networkPolicyWebhook, forbiddenByRule,
+		expectVerdict(err, forbidden(networkPolicyWebhook, forbiddenByRule,
 			"it can be deleted only after the LeadpoetAPI is deleted",
 			"metadata.labels[app.kubernetes.io/managed-by]"))
 
@@ -53,7 +53,7 @@ var _ = Describe("Cleanup by the controller-manager", func() {
 		namespaceController := clientAs(namespaceControllerUser)
 
 		err := namespaceController.Delete(ctx, policy)
-		expectVerdict(err, rejected(networkPolicyWebhook, forbiddenByRule,
+		expectVerdict(err, forbidden(networkPolicyWebhook, forbiddenByRule,
 			"belongs to a LeadpoetAPI that still exists", "metadata.labels[app.kubernetes.io/managed-by]"))
 
 		// Without a namespace controller the namespace stays Terminating with the

@@ -116,6 +116,13 @@ func rejected(webhook string, causeType metav1.CauseType, fix string, fields ...
 		fields: fields, fix: fix}
 }
 
+// forbidden expects a rejected delete: Forbidden, with the same causes as rejected.
+func forbidden(webhook string, causeType metav1.CauseType, fix string, fields ...string) verdict {
+	want := rejected(webhook, causeType, fix, fields...)
+	want.reason = metav1.StatusReasonForbidden
+	return want
+}
+
 // Webhook names, as in config/webhook/manifests.yaml.
 const (
 	leadpoetAPIWebhook        = "vleadpoetapi.platform.leadpoet.io"
