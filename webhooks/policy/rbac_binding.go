@@ -177,9 +177,14 @@ func instanceGrantErrors(bindingNamespace string, account InstanceAccount,
 	}
 	for i, rule := range rules {
 		if problem := secretReadProblem(bindingNamespace, account, rule); problem != "" {
-			errs = append(errs, field.Invalid(path, who, fmt.Sprintf("the role's rules[%d] %s; "+
-				"limit its Secret access to resourceNames %v in namespace %s", i, problem,
-				account.SecretNames, account.Namespace)))
+			fix := fmt.Sprintf("remove Secret read access from the role, because LeadpoetAPI %s "+
+				"syncs no Secrets", account.Instance)
+			if len(account.SecretNames) > 0 {
+				fix = fmt.Sprintf("limit its Secret access to resourceNames [%s] in namespace %s",
+					strings.Join(account.SecretNames, ", "), account.Namespace)
+			}
+			errs = append(errs, field.Invalid(path, who, fmt.Sprintf("the role's rules[%d] %s; %s",
+				i, problem, fix)))
 		}
 	}
 	return errs
