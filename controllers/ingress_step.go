@@ -41,7 +41,7 @@ func (r *Reconciler) reconcileIngress(ctx context.Context, s *state) error {
 	if rendering.Headers != nil {
 		found, wrote, err := applyIfChanged(ctx, r.Client, keyOf(s.api, securityHeadersName(s.api)),
 			&corev1.ConfigMap{}, buildHeadersConfigMap(s.api, rendering.Headers), corev1acExtractConfigMap)
-		if err := r.recordApply(ctx, s, "security headers ConfigMap", found, wrote, err); err != nil {
+		if err := r.recordApply(ctx, s, "ConfigMap of response headers", found, wrote, err); err != nil {
 			return err
 		}
 	}

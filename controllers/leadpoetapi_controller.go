@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	cmapi "github.com/cert-manager/cert-manager/pkg/apis/certmanager/v1"
@@ -181,11 +182,11 @@ func (r *Reconciler) recordApply(ctx context.Context, s *state, kind string, fou
 		return fmt.Errorf("applying %s: %w", kind, err)
 	case wrote && !found:
 		logger.Info("Created child", "kind", kind)
-		r.Recorder.Eventf(s.api, nil, corev1.EventTypeNormal, "Created", "Apply", "Created the %s", kind)
+		r.Recorder.Eventf(s.api, nil, corev1.EventTypeNormal, "Created", eventAction(kind), "Created the %s", kind)
 	case wrote:
-		logger.Info("Restored child to its desired state", "kind", kind)
-		r.Recorder.Eventf(s.api, nil, corev1.EventTypeNormal, "Updated", "Apply",
-			"Brought the %s back to its desired state", kind)
+		logger.Info("Updated child to its desired state", "kind", kind)
+		r.Recorder.Eventf(s.api, nil, corev1.EventTypeNormal, "Updated", eventAction(kind),
+			"Updated the %s to its desired state", kind)
 	default:
 		logger.V(debugLevel).Info("Child already up to date", "kind", kind)
 	}
@@ -231,6 +232,11 @@ func (r *Reconciler) reconcileDeployment(ctx context.Context, s *state) error {
 		return err
 	}
 	s.obs.desiredReplicas = *desiredReplicas(s.api, liveReplicas)
+	if s.obs.deployment != nil {
+		if _, err := r.repairPodTemplate(ctx, s, s.obs.deployment, desired); err != nil {
+			return r.recordApply(ctx, s, "Deployment", true, false, err)
+		}
+	}
 	found, wrote, err := applyIfChanged(ctx, r.Client, keyOf(s.api, s.api.Name), &appsv1.Deployment{},
 		desired, appsv1acExtractDeployment)
 	return r.recordApply(ctx, s, "Deployment", found, wrote, err)
@@ -303,7 +309,8 @@ func (r *Reconciler) patchStatus(ctx context.Context, original *platformv1alpha1
 		return nil
 	}
 	r.recordReadyTransition(original, api)
-	if err := r.Client.Status().Patch(ctx, api, client.MergeFrom(original)); err != nil {
+	// An instance deleted during the reconcile has no status left to write.
+	if err := r.Client.Status().Patch(ctx, api, client.MergeFrom(original)); client.IgnoreNotFound(err) != nil {
 		return fmt.Errorf("patching status of LeadpoetAPI %s: %w", klog.KObj(api), err)
 	}
 	return nil
@@ -327,4 +334,12 @@ func childNames(api *platformv1alpha1.LeadpoetAPI, opts Options) platformv1alpha
 
 func keyOf(api *platformv1alpha1.LeadpoetAPI, name string) types.NamespacedName {
 	return types.NamespacedName{Namespace: api.Namespace, Name: name}
+}
+
+// eventAction names the apply of one kind of child. events.k8s.io folds Events that
+// share a reason and an action into one series, whatever their notes, so a shared
+// action would hide all but the first child's Event.
+func eventAction(kind string) string {
+	name, _, _ := strings.Cut(kind, " ")
+	return "Apply" + name
 }

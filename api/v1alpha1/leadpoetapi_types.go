@@ -94,9 +94,12 @@ type WorkloadSpec struct {
 	// +kubebuilder:validation:MaxProperties=64
 	PodLabels map[string]string `json:"podLabels,omitempty"`
 
-	// podAnnotations are added to the pod template.
+	// podAnnotations are added to the pod template. Keys that loosen the pod's
+	// confinement (AppArmor and seccomp annotations) or that the operator sets itself
+	// (platform.leadpoet.io/) are rejected.
 	// +optional
 	// +kubebuilder:validation:MaxProperties=64
+	// +kubebuilder:validation:XValidation:rule="self.all(k, !k.startsWith('container.apparmor.security.beta.kubernetes.io/') && !k.startsWith('seccomp.security.alpha.kubernetes.io/') && !k.startsWith('platform.leadpoet.io/'))",message="AppArmor, seccomp and platform.leadpoet.io/ annotations are not allowed: the operator sets the pod's confinement and its own annotations"
 	PodAnnotations map[string]string `json:"podAnnotations,omitempty"`
 
 	// nodeSelector constrains the nodes the pods run on.
@@ -217,7 +220,8 @@ type IngressSpec struct {
 	// +optional
 	FrameOptions FrameOptions `json:"frameOptions,omitempty"`
 
-	// rateLimit is the number of requests per minute allowed from one client address.
+	// rateLimitPerMinute is the number of requests per minute allowed from one client
+	// address.
 	// Default: 600.
 	// +optional
 	// +kubebuilder:validation:Minimum=1
@@ -448,6 +452,7 @@ type ServiceAccountSpec struct {
 // +kubebuilder:subresource:status
 // +kubebuilder:resource:shortName=lpapi,categories=leadpoet
 // +kubebuilder:printcolumn:name="Ready",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].status`
+// +kubebuilder:printcolumn:name="TLS-Enforced",type=string,JSONPath=`.status.conditions[?(@.type=="TLSPolicyEnforced")].status`
 // +kubebuilder:printcolumn:name="Host",type=string,JSONPath=`.spec.ingress.hosts[0]`
 // +kubebuilder:printcolumn:name="Replicas",type=string,JSONPath=`.status.replicaSummary`
 // +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`

@@ -126,6 +126,17 @@ func (f *fetch) failAll(indexes []int, err *Error) {
 }
 
 func (f *fetch) run(pending []int) {
+	// The caches are shared by every instance that names the same role, so an instance
+	// must prove it may assume the role before it is served anything from them. The
+	// check reuses the identity's cached credentials, so it costs an STS call only when
+	// they are missing or about to expire.
+	if len(pending) == 0 {
+		return
+	}
+	if err := f.ensureIdentity(); err != nil {
+		f.failAll(pending, err)
+		return
+	}
 	pending = f.resolveVersions(pending)
 	pending = f.loadValues(pending)
 	for _, i := range pending {

@@ -39,6 +39,34 @@ var _ = Describe("Drift", func() {
 		}).Should(Succeed())
 	})
 
+	It("replaces a pod template changed to fail the restricted standard", func() {
+		api := create(nginxAPI(newNamespace(), "tampered"))
+		waitReady(api)
+		deployment := &appsv1.Deployment{}
+		Eventually(func(g Gomega) { getChild(g, api, deployment) }).Should(Succeed())
+
+		// Fields the operator does not own survive a server-side apply, so these would
+		// stay without the repair.
+		template := &deployment.Spec.Template.Spec
+		template.HostNetwork = true
+		template.Volumes = append(template.Volumes, corev1.Volume{Name: "host",
+			VolumeSource: corev1.VolumeSource{HostPath: &corev1.HostPathVolumeSource{Path: "/"}}})
+		template.Containers = append(template.Containers, corev1.Container{
+			Name: "debug", Image: "registry.example.com/debug:1",
+			SecurityContext: &corev1.SecurityContext{Privileged: ptr.To(true)},
+		})
+		Expect(k8s.Update(ctx, deployment, client.FieldOwner("kubectl-edit"))).To(Succeed())
+
+		Eventually(func(g Gomega) {
+			restored := &appsv1.Deployment{}
+			getChild(g, api, restored)
+			g.Expect(restored.Spec.Template.Spec.HostNetwork).To(BeFalse())
+			g.Expect(restored.Spec.Template.Spec.Containers).To(HaveLen(1))
+			g.Expect(restored.Spec.Template.Spec.Volumes).To(ConsistOf(HaveField("Name", "tmp")))
+		}).Should(Succeed())
+		waitReady(api)
+	})
+
 	It("restores a hand-edited Ingress annotation", func() {
 		api := create(nginxAPI(newNamespace(), "ingressdrift"))
 		waitReady(api)

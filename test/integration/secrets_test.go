@@ -221,6 +221,21 @@ var _ = Describe("Secret sync", func() {
 		Consistently(func() error {
 			return k8s.Get(ctx, client.ObjectKey{Namespace: namespace, Name: "stolen"}, &corev1.Secret{})
 		}, time.Second).ShouldNot(Succeed())
+
+		// An instance elsewhere that names team A's role cannot assume it, because the
+		// role trusts only team A's ServiceAccount, so the cached value stays out of reach.
+		impostor := nginxAPI(newNamespace(), "impostor")
+		impostor.Spec.ServiceAccount.RoleARN = allowed.Spec.ServiceAccount.RoleARN
+		impostor.Spec.Secrets = []platformv1alpha1.SecretSync{{
+			Name: "borrowed", SecretName: "borrowed", Key: "KEY",
+			RemoteRef: platformv1alpha1.RemoteSecretReference{SecretID: shared},
+		}}
+		create(impostor)
+		current = waitForCondition(impostor, platformv1alpha1.ConditionSecretsSynced, metav1.ConditionFalse)
+		Expect(current.Status.Secrets[0].Reason).To(Equal("IdentityRejected"))
+		Consistently(func() error {
+			return k8s.Get(ctx, client.ObjectKey{Namespace: impostor.Namespace, Name: "borrowed"}, &corev1.Secret{})
+		}, time.Second).ShouldNot(Succeed())
 	})
 
 	It("keeps the last good value when the secret is deleted", func() {
