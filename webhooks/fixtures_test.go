@@ -53,7 +53,7 @@ func sampleNetworkPolicy() *networkingv1.NetworkPolicy {
 		{NamespaceSelector: &metav1.LabelSelector{MatchLabels: map[string]string{"kubernetes.io/metadata.name": "ingress-nginx"}}},
 	}}}
 	networkPolicy.Spec.Egress = []networkingv1.NetworkPolicyEgressRule{{To: []networkingv1.NetworkPolicyPeer{
-		{IPBlock: &networkingv1.IPBlock{CIDR: "0.0.0.0/0", Except: []string{"169.254.169.254/32", "10.0.0.0/8"}}},
+		{IPBlock: &networkingv1.IPBlock{CIDR: "0.0.0.0/0", Except: []string{"169.254.169.254/32", "169.254.170.0/24", "10.0.0.0/8"}}},
 	}}}
 	return networkPolicy
 }

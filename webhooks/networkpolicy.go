@@ -49,8 +49,9 @@ func (v *NetworkPolicyValidator) ValidateDelete(ctx context.Context,
 	return v.auditor.lookupVerdict(ctx, networkPolicy, networkPolicyKind, errs, nil, err)
 }
 
-// checkManagedWrite looks up the owner only for updates and deletes by the
-// controller-manager loops that may clean up, so other requests cost no API call.
+// checkManagedWrite looks up the owner for every delete of a managed policy, since
+// anyone may delete one whose owner is gone, and for updates by the controller-manager
+// loops that may clean up. Other requests cost no API call.
 func (v *NetworkPolicyValidator) checkManagedWrite(ctx context.Context,
 	networkPolicy *networkingv1.NetworkPolicy, operation policy.Operation) (field.ErrorList, error) {
 	if !policy.IsManaged(networkPolicy) {
@@ -58,12 +59,16 @@ func (v *NetworkPolicyValidator) checkManagedWrite(ctx context.Context,
 	}
 	_, username, _ := requestInfo(ctx)
 	write := policy.Write{Operation: operation, Username: username}
-	if v.config.IsCleanupUser(username) && operation != policy.OperationCreate {
+	cleanup := v.config.IsCleanupUser(username) && operation != policy.OperationCreate
+	if cleanup || operation == policy.OperationDelete {
 		var err error
 		if write.OwnerGone, err = v.owners.OwnerGone(ctx, networkPolicy); err != nil {
 			return nil, fmt.Errorf("check the owner of NetworkPolicy %s/%s: %w",
 				networkPolicy.Namespace, networkPolicy.Name, err)
 		}
+	}
+	if cleanup {
+		var err error
 		if write.NamespaceTerminating, err = v.owners.NamespaceTerminating(ctx, networkPolicy.Namespace); err != nil {
 			return nil, fmt.Errorf("check namespace %s: %w", networkPolicy.Namespace, err)
 		}

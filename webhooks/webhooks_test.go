@@ -168,7 +168,8 @@ func TestManagedNetworkPolicyDelete(t *testing.T) {
 	}{
 		{name: "operator allowed", username: testOperator, owner: owner, allow: true},
 		{name: "user denied", username: "alice", owner: owner},
-		{name: "user denied after owner gone", username: "alice"},
+		{name: "user allowed after owner gone", username: "alice", allow: true},
+		{name: "user allowed while owner deletes", username: "alice", owner: deletingOwner, allow: true},
 		{name: "garbage collector denied with live owner", username: policy.DefaultGarbageCollectorUsername, owner: owner},
 		{name: "garbage collector allowed after owner gone", username: policy.DefaultGarbageCollectorUsername, allow: true},
 		{name: "garbage collector allowed while owner deletes", username: policy.DefaultGarbageCollectorUsername,
@@ -191,6 +192,20 @@ func TestManagedNetworkPolicyDelete(t *testing.T) {
 				t.Errorf("allowed = %t, want %t: %v", response.Allowed, test.allow, response.Result)
 			}
 		})
+	}
+}
+
+// Anyone may delete an orphaned managed policy, but it stays the operator's to change.
+func TestOrphanedNetworkPolicyUpdateDenied(t *testing.T) {
+	hooks := newTestWebhooks(t, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "team-a"}})
+	updated := managedNetworkPolicy()
+	updated.Annotations = map[string]string{"note": "edited"}
+
+	response := reviewRequest{operation: admissionv1.Update, old: managedNetworkPolicy(),
+		object: updated, username: "alice"}.send(t, hooks.networkPolicy)
+
+	if response.Allowed {
+		t.Errorf("update of an orphaned managed policy by a user was allowed")
 	}
 }
 

@@ -47,6 +47,29 @@ var _ = Describe("Cleanup by the controller-manager", func() {
 		Expect(apierrors.IsNotFound(k8s.Get(ctx, client.ObjectKeyFromObject(policy), policy))).To(BeTrue())
 	})
 
+	It("lets any user delete a policy whose owner was deleted with --cascade=orphan", func() {
+		api, policy := readyPolicy(newNamespace(), "orphaned")
+		tenant := clientAs("")
+
+		err := tenant.Delete(ctx, policy)
+		expectVerdict(err, forbidden(networkPolicyWebhook, forbiddenByRule,
+			`its owner LeadpoetAPI "orphaned" still exists; change that LeadpoetAPI instead, or delete it`,
+			"metadata.labels[app.kubernetes.io/managed-by]"))
+
+		Expect(k8s.Delete(ctx, api, client.PropagationPolicy(metav1.DeletePropagationOrphan))).To(Succeed())
+		Eventually(func() bool {
+			return apierrors.IsNotFound(k8s.Get(ctx, client.ObjectKeyFromObject(api), &platformv1alpha1.LeadpoetAPI{}))
+		}).Should(BeTrue())
+
+		// The policy stays the operator's to change, even with its owner gone.
+		err = tenant.Update(ctx, withLabel(policy, "team", "shop"))
+		expectVerdict(err, rejected(networkPolicyWebhook, forbiddenByRule,
+			"only the operator may update it", "metadata.labels[app.kubernetes.io/managed-by]"))
+
+		Expect(tenant.Delete(ctx, policy)).To(Succeed())
+		Expect(apierrors.IsNotFound(k8s.Get(ctx, client.ObjectKeyFromObject(policy), policy))).To(BeTrue())
+	})
+
 	It("lets the namespace controller delete a policy in a terminating namespace", func() {
 		namespace := newNamespace()
 		_, policy := readyPolicy(namespace, "evicted")
@@ -64,6 +87,13 @@ var _ = Describe("Cleanup by the controller-manager", func() {
 		Expect(apierrors.IsNotFound(k8s.Get(ctx, client.ObjectKeyFromObject(policy), policy))).To(BeTrue())
 	})
 })
+
+// withLabel returns a copy of policy with one more label.
+func withLabel(policy *networkingv1.NetworkPolicy, key, value string) *networkingv1.NetworkPolicy {
+	labelled := policy.DeepCopy()
+	labelled.Labels[key] = value
+	return labelled
+}
 
 var _ = Describe("Operator writes under the webhooks", func() {
 	ctx := context.Background()

@@ -97,19 +97,24 @@ var _ = Describe("Admission webhooks", Ordered, func() {
 			api.Spec.Ingress.ALB.SSLPolicy = "ELBSecurityPolicy-TLS13-1-3-2021-06"
 		})), allowed()),
 		Entry("LeadpoetAPI egress to 0.0.0.0/0", creating(instance(egressTo("0.0.0.0/0"))),
-			rejected(leadpoetAPIWebhook, invalidValue, "allows every address, including the instance "+
-				"metadata endpoint 169.254.169.254", "spec.networkPolicy.egress[0].to[0].cidr")),
+			rejected(leadpoetAPIWebhook, invalidValue, "allows every address, including the AWS "+
+				"credential endpoints 169.254.169.254, 169.254.170.2 and 169.254.170.23",
+				"spec.networkPolicy.egress[0].to[0].cidr")),
 		Entry("LeadpoetAPI egress to ::/0", creating(instance(egressTo("::/0"))),
-			rejected(leadpoetAPIWebhook, invalidValue, "including the instance metadata endpoint fd00:ec2::254",
+			rejected(leadpoetAPIWebhook, invalidValue, "including the AWS credential endpoints fd00:ec2::254 and fd00:ec2::23",
 				"spec.networkPolicy.egress[0].to[0].cidr")),
 		Entry("LeadpoetAPI egress to link-local range", creating(instance(egressTo("169.254.0.0/16"))),
-			rejected(leadpoetAPIWebhook, invalidValue, "contains the instance metadata endpoint "+
-				"169.254.169.254", "spec.networkPolicy.egress[0].to[0].cidr")),
+			rejected(leadpoetAPIWebhook, invalidValue, "contains the AWS credential endpoints "+
+				"169.254.169.254, 169.254.170.2 and 169.254.170.23", "spec.networkPolicy.egress[0].to[0].cidr")),
 		Entry("LeadpoetAPI egress to metadata address", creating(instance(egressTo("169.254.169.254/32"))),
 			rejected(leadpoetAPIWebhook, invalidValue, "use ranges that leave it out",
 				"spec.networkPolicy.egress[0].to[0].cidr")),
 		Entry("LeadpoetAPI egress to IPv6 metadata range", creating(instance(egressTo("fd00:ec2::/32"))),
-			rejected(leadpoetAPIWebhook, invalidValue, "contains the instance metadata endpoint fd00:ec2::254",
+			rejected(leadpoetAPIWebhook, invalidValue, "contains the AWS credential endpoints fd00:ec2::254 and fd00:ec2::23",
+				"spec.networkPolicy.egress[0].to[0].cidr")),
+		Entry("LeadpoetAPI egress to Pod Identity Agent", creating(instance(egressTo("169.254.170.23/32"))),
+			rejected(leadpoetAPIWebhook, invalidValue, "contains the AWS credential endpoint 169.254.170.23, "+
+				"which hands out IAM credentials; use ranges that leave it out",
 				"spec.networkPolicy.egress[0].to[0].cidr")),
 		Entry("LeadpoetAPI egress to VPC range", creating(instance(egressTo("10.0.0.0/16"))), allowed()),
 		Entry("LeadpoetAPI egress to every namespace", creating(instance(func(api *platformv1alpha1.LeadpoetAPI) {
@@ -281,22 +286,34 @@ var _ = Describe("Admission webhooks", Ordered, func() {
 			fields: []string{"spec.egress[0].to[0]"}}),
 		Entry("NetworkPolicy egress to 0.0.0.0/0", creating(networkPolicy(func(f *fixture) *networkingv1.NetworkPolicy {
 			return egressPolicy(f.namespace, f.name, ipBlock("0.0.0.0/0"))
-		})), rejected(networkPolicyWebhook, invalidValue, "list 169.254.169.254/32 in spec.egress[0].to[0].ipBlock.except",
+		})), rejected(networkPolicyWebhook, invalidValue, "list 169.254.169.254/32, 169.254.170.2/32 and "+
+			"169.254.170.23/32 in spec.egress[0].to[0].ipBlock.except",
 			"spec.egress[0].to[0].ipBlock.cidr")),
 		Entry("NetworkPolicy egress to ::/0", creating(networkPolicy(func(f *fixture) *networkingv1.NetworkPolicy {
 			return egressPolicy(f.namespace, f.name, ipBlock("::/0"))
-		})), rejected(networkPolicyWebhook, invalidValue, "list fd00:ec2::254/128 in spec.egress[0].to[0].ipBlock.except",
+		})), rejected(networkPolicyWebhook, invalidValue, "list fd00:ec2::254/128 and fd00:ec2::23/128 in "+
+			"spec.egress[0].to[0].ipBlock.except",
 			"spec.egress[0].to[0].ipBlock.cidr")),
 		Entry("NetworkPolicy egress to 0.0.0.0/0 minus metadata", creating(networkPolicy(func(f *fixture) *networkingv1.NetworkPolicy {
+			return egressPolicy(f.namespace, f.name, ipBlock("0.0.0.0/0", "169.254.169.254/32",
+				"169.254.170.2/32", "169.254.170.23/32"))
+		})), allowed()),
+		Entry("NetworkPolicy egress to 0.0.0.0/0 minus IMDS only", creating(networkPolicy(func(f *fixture) *networkingv1.NetworkPolicy {
 			return egressPolicy(f.namespace, f.name, ipBlock("0.0.0.0/0", "169.254.169.254/32"))
-		})), allowed()),
+		})), rejected(networkPolicyWebhook, invalidValue, "list 169.254.170.2/32 and 169.254.170.23/32 in "+
+			"spec.egress[0].to[0].ipBlock.except", "spec.egress[0].to[0].ipBlock.cidr")),
 		Entry("NetworkPolicy egress to ::/0 minus metadata", creating(networkPolicy(func(f *fixture) *networkingv1.NetworkPolicy {
-			return egressPolicy(f.namespace, f.name, ipBlock("::/0", "fd00:ec2::254/128"))
+			return egressPolicy(f.namespace, f.name, ipBlock("::/0", "fd00:ec2::254/128", "fd00:ec2::23/128"))
 		})), allowed()),
+		Entry("NetworkPolicy egress to container credentials range", creating(networkPolicy(func(f *fixture) *networkingv1.NetworkPolicy {
+			return egressPolicy(f.namespace, f.name, ipBlock("169.254.170.0/24"))
+		})), rejected(networkPolicyWebhook, invalidValue, "contains the AWS credential endpoints 169.254.170.2 "+
+			"and 169.254.170.23, which hand out IAM credentials; list 169.254.170.2/32 and 169.254.170.23/32 "+
+			"in spec.egress[0].to[0].ipBlock.except", "spec.egress[0].to[0].ipBlock.cidr")),
 		Entry("NetworkPolicy egress to link-local range", creating(networkPolicy(func(f *fixture) *networkingv1.NetworkPolicy {
 			return egressPolicy(f.namespace, f.name, ipBlock("169.254.0.0/16", "169.254.170.0/24"),
 				ipBlock("fd00:ec2::/32"))
-		})), rejected(networkPolicyWebhook, invalidValue, "contains the instance metadata endpoint",
+		})), rejected(networkPolicyWebhook, invalidValue, "contains the AWS credential endpoint",
 			"spec.egress[0].to[0].ipBlock.cidr", "spec.egress[0].to[1].ipBlock.cidr")),
 		Entry("NetworkPolicy egress to VPC range", creating(networkPolicy(func(f *fixture) *networkingv1.NetworkPolicy {
 			return egressPolicy(f.namespace, f.name, ipBlock("10.0.0.0/16"))
@@ -333,7 +350,8 @@ var _ = Describe("Admission webhooks", Ordered, func() {
 			rejected(networkPolicyWebhook, forbiddenByRule, "change the LeadpoetAPI that owns it instead",
 				"metadata.labels[app.kubernetes.io/managed-by]")),
 		Entry("NetworkPolicy managed delete by user", deletingExisting(instanceNetworkPolicy),
-			forbidden(networkPolicyWebhook, forbiddenByRule, "only the operator may delete it",
+			forbidden(networkPolicyWebhook, forbiddenByRule, `its owner LeadpoetAPI "shop" still exists; `+
+				"change that LeadpoetAPI instead, or delete it, which deletes this NetworkPolicy too",
 				"metadata.labels[app.kubernetes.io/managed-by]")),
 		Entry("NetworkPolicy managed delete by garbage collector", as(garbageCollectorUser,
 			deletingExisting(instanceNetworkPolicy)),

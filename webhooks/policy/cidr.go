@@ -3,16 +3,25 @@ package policy
 import (
 	"fmt"
 	"net/netip"
+	"strings"
 
 	"k8s.io/apimachinery/pkg/util/validation/field"
 )
 
-// MetadataAddresses are the EC2 instance metadata endpoints, over IPv4 and over IPv6
-// (Nitro instances). A pod that reaches them can read the node role's credentials, so
-// no rule may open them.
+// MetadataAddresses are the AWS link-local endpoints that hand out IAM credentials, so
+// no egress rule may open them.
+//   - 169.254.169.254 and fd00:ec2::254 (IPv6, Nitro instances): the EC2 instance
+//     metadata service, which serves the node role's credentials.
+//   - 169.254.170.2: the ECS container credentials endpoint, which serves task role
+//     credentials.
+//   - 169.254.170.23 and fd00:ec2::23: the EKS Pod Identity Agent, which exchanges a
+//     pod's ServiceAccount token for the credentials of that pod's IAM role.
 var MetadataAddresses = []netip.Addr{
 	netip.MustParseAddr("169.254.169.254"),
 	netip.MustParseAddr("fd00:ec2::254"),
+	netip.MustParseAddr("169.254.170.2"),
+	netip.MustParseAddr("169.254.170.23"),
+	netip.MustParseAddr("fd00:ec2::23"),
 }
 
 // Ranges with fewer prefix bits than these draw a broad-range warning. An IPv4 /8 is
@@ -51,9 +60,11 @@ func isBroad(prefix netip.Prefix) bool {
 	return prefix.Bits() < broadIPv6Bits
 }
 
-// metadataAddressIn returns the first metadata address inside prefix that no entry of
-// except covers.
-func metadataAddressIn(prefix netip.Prefix, except []netip.Prefix) (netip.Addr, bool) {
+// metadataAddressesIn returns every metadata address inside prefix that no entry of
+// except covers. It returns all of them, not the first, so that one rejection names
+// everything a caller must cut out.
+func metadataAddressesIn(prefix netip.Prefix, except []netip.Prefix) []netip.Addr {
+	var found []netip.Addr
 	for _, addr := range MetadataAddresses {
 		if !prefix.Contains(addr) {
 			continue
@@ -66,10 +77,10 @@ func metadataAddressIn(prefix netip.Prefix, except []netip.Prefix) (netip.Addr, 
 			}
 		}
 		if !excepted {
-			return addr, true
+			found = append(found, addr)
 		}
 	}
-	return netip.Addr{}, false
+	return found
 }
 
 // cidrDirection is whether a range names destinations (egress) or sources (ingress).
@@ -106,8 +117,8 @@ func validateCIDR(cidr string, except []string, direction cidrDirection,
 	}
 
 	if direction == destination {
-		if addr, found := metadataAddressIn(prefix, cuts); found {
-			errs = append(errs, field.Invalid(path, cidr, metadataDetail(prefix, addr, exceptPath)))
+		if addrs := metadataAddressesIn(prefix, cuts); len(addrs) > 0 {
+			errs = append(errs, field.Invalid(path, cidr, metadataDetail(prefix, addrs, exceptPath)))
 			return errs, warnings
 		}
 	} else if prefix.Bits() == 0 {
@@ -122,17 +133,36 @@ func validateCIDR(cidr string, except []string, direction cidrDirection,
 	return errs, warnings
 }
 
-func metadataDetail(prefix netip.Prefix, addr netip.Addr, exceptPath *field.Path) string {
-	fix := "use ranges that leave it out"
+func metadataDetail(prefix netip.Prefix, addrs []netip.Addr, exceptPath *field.Path) string {
+	endpoints, hand, them := "the AWS credential endpoint ", "hands", "it"
+	if len(addrs) > 1 {
+		endpoints, hand, them = "the AWS credential endpoints ", "hand", "them"
+	}
+	endpoints += joinAddrs(addrs, false)
+	fix := "use ranges that leave " + them + " out"
 	if exceptPath != nil {
-		fix = fmt.Sprintf("list %s in %s or use ranges that leave it out",
-			netip.PrefixFrom(addr, addr.BitLen()), exceptPath)
+		fix = fmt.Sprintf("list %s in %s or use ranges that leave %s out",
+			joinAddrs(addrs, true), exceptPath, them)
 	}
 	if prefix.Bits() == 0 {
-		return fmt.Sprintf("allows every address, including the instance metadata endpoint %s, "+
-			"which hands out the node's IAM credentials; list the ranges the pods need, or %s",
-			addr, fix)
+		return fmt.Sprintf("allows every address, including %s, which %s out IAM "+
+			"credentials; list the ranges the pods need, or %s", endpoints, hand, fix)
 	}
-	return fmt.Sprintf("contains the instance metadata endpoint %s, which hands out the "+
-		"node's IAM credentials; %s", addr, fix)
+	return fmt.Sprintf("contains %s, which %s out IAM credentials; %s", endpoints, hand, fix)
+}
+
+// joinAddrs lists addresses as "a", "a and b" or "a, b and c". asPrefixes writes each
+// as a single-address CIDR, the form an except entry takes.
+func joinAddrs(addrs []netip.Addr, asPrefixes bool) string {
+	words := make([]string, len(addrs))
+	for i, addr := range addrs {
+		words[i] = addr.String()
+		if asPrefixes {
+			words[i] = netip.PrefixFrom(addr, addr.BitLen()).String()
+		}
+	}
+	if len(words) == 1 {
+		return words[0]
+	}
+	return strings.Join(words[:len(words)-1], ", ") + " and " + words[len(words)-1]
 }

@@ -108,6 +108,18 @@ func TestValidateLeadpoetAPI(t *testing.T) {
 		{name: "egress to metadata host rejected", mutate: func(api *platformv1alpha1.LeadpoetAPI) {
 			api.Spec.NetworkPolicy.Egress[0].To[0].CIDR = "169.254.169.254/32"
 		}, wantPaths: []string{"spec.networkPolicy.egress[0].to[0].cidr"}},
+		{name: "egress to Pod Identity Agent rejected", mutate: func(api *platformv1alpha1.LeadpoetAPI) {
+			api.Spec.NetworkPolicy.Egress[0].To[0].CIDR = "169.254.170.23/32"
+		}, wantPaths: []string{"spec.networkPolicy.egress[0].to[0].cidr"}},
+		{name: "egress to IPv6 Pod Identity Agent rejected", mutate: func(api *platformv1alpha1.LeadpoetAPI) {
+			api.Spec.NetworkPolicy.Egress[0].To[0].CIDR = "fd00:ec2::23/128"
+		}, wantPaths: []string{"spec.networkPolicy.egress[0].to[0].cidr"}},
+		{name: "egress to ECS container credentials rejected", mutate: func(api *platformv1alpha1.LeadpoetAPI) {
+			api.Spec.NetworkPolicy.Egress[0].To[0].CIDR = "169.254.170.2/32"
+		}, wantPaths: []string{"spec.networkPolicy.egress[0].to[0].cidr"}},
+		{name: "egress to mapped Pod Identity Agent rejected", mutate: func(api *platformv1alpha1.LeadpoetAPI) {
+			api.Spec.NetworkPolicy.Egress[0].To[0].CIDR = "::ffff:169.254.170.23/128"
+		}, wantPaths: []string{"spec.networkPolicy.egress[0].to[0].cidr"}},
 		{name: "egress to mapped metadata host rejected", mutate: func(api *platformv1alpha1.LeadpoetAPI) {
 			api.Spec.NetworkPolicy.Egress[0].To[0].CIDR = "::ffff:169.254.169.254/128"
 		}, wantPaths: []string{"spec.networkPolicy.egress[0].to[0].cidr"}},

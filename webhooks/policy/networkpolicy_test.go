@@ -30,8 +30,32 @@ func TestValidateNetworkPolicy(t *testing.T) {
 		}, wantPaths: []string{"spec.egress[0].to[0].ipBlock.cidr"}},
 		{name: "egress to 0.0.0.0/0 except metadata passes with warning", spec: networkingv1.NetworkPolicySpec{
 			Egress: []networkingv1.NetworkPolicyEgressRule{{To: []networkingv1.NetworkPolicyPeer{
-				ipBlock("0.0.0.0/0", "169.254.169.254/32")}}},
+				ipBlock("0.0.0.0/0", "169.254.169.254/32", "169.254.170.2/32", "169.254.170.23/32")}}},
 		}, wantWarnings: []string{"spec.egress[0].to[0].ipBlock.cidr: 0.0.0.0/0"}},
+		{name: "egress to 0.0.0.0/0 except only IMDS rejected", spec: networkingv1.NetworkPolicySpec{
+			Egress: []networkingv1.NetworkPolicyEgressRule{{To: []networkingv1.NetworkPolicyPeer{
+				ipBlock("0.0.0.0/0", "169.254.169.254/32")}}},
+		}, wantPaths: []string{"spec.egress[0].to[0].ipBlock.cidr"}},
+		{name: "egress to container credentials range rejected", spec: networkingv1.NetworkPolicySpec{
+			Egress: []networkingv1.NetworkPolicyEgressRule{{To: []networkingv1.NetworkPolicyPeer{
+				ipBlock("169.254.170.0/24")}}},
+		}, wantPaths: []string{"spec.egress[0].to[0].ipBlock.cidr"}},
+		{name: "egress to ECS credentials host rejected", spec: networkingv1.NetworkPolicySpec{
+			Egress: []networkingv1.NetworkPolicyEgressRule{{To: []networkingv1.NetworkPolicyPeer{
+				ipBlock("169.254.170.2/32")}}},
+		}, wantPaths: []string{"spec.egress[0].to[0].ipBlock.cidr"}},
+		{name: "egress to IPv6 Pod Identity host rejected", spec: networkingv1.NetworkPolicySpec{
+			Egress: []networkingv1.NetworkPolicyEgressRule{{To: []networkingv1.NetworkPolicyPeer{
+				ipBlock("fd00:ec2::23/128")}}},
+		}, wantPaths: []string{"spec.egress[0].to[0].ipBlock.cidr"}},
+		{name: "egress to container credentials range with except passes", spec: networkingv1.NetworkPolicySpec{
+			Egress: []networkingv1.NetworkPolicyEgressRule{{To: []networkingv1.NetworkPolicyPeer{
+				ipBlock("169.254.170.0/24", "169.254.170.2/32", "169.254.170.23/32")}}},
+		}},
+		{name: "egress to ::/0 except only IPv6 IMDS rejected", spec: networkingv1.NetworkPolicySpec{
+			Egress: []networkingv1.NetworkPolicyEgressRule{{To: []networkingv1.NetworkPolicyPeer{
+				ipBlock("::/0", "fd00:ec2::254/128")}}},
+		}, wantPaths: []string{"spec.egress[0].to[0].ipBlock.cidr"}},
 		{name: "egress to ::/0 except other range rejected", spec: networkingv1.NetworkPolicySpec{
 			Egress: []networkingv1.NetworkPolicyEgressRule{{To: []networkingv1.NetworkPolicyPeer{
 				ipBlock("::/0", "fd00::/64")}}},
@@ -128,8 +152,16 @@ func TestValidateManagedWrite(t *testing.T) {
 			write: Write{Operation: OperationDelete, Username: cfg.OperatorUsername}},
 		{name: "user update rejected", obj: managed,
 			write: Write{Operation: OperationUpdate, Username: "alice"}, wantPaths: []string{labelPath}},
-		{name: "user delete rejected", obj: managed,
-			write: Write{Operation: OperationDelete, Username: "alice", OwnerGone: true}, wantPaths: []string{labelPath}},
+		{name: "user delete with live owner rejected", obj: managed,
+			write: Write{Operation: OperationDelete, Username: "alice"}, wantPaths: []string{labelPath}},
+		{name: "user delete of orphaned policy allowed", obj: managed,
+			write: Write{Operation: OperationDelete, Username: "alice", OwnerGone: true}},
+		{name: "user update of orphaned policy rejected", obj: managed,
+			write:     Write{Operation: OperationUpdate, Username: "alice", OwnerGone: true},
+			wantPaths: []string{labelPath}},
+		{name: "user delete in terminating namespace with live owner rejected", obj: managed,
+			write:     Write{Operation: OperationDelete, Username: "alice", NamespaceTerminating: true},
+			wantPaths: []string{labelPath}},
 		{name: "unmanaged delete allowed", obj: unmanaged,
 			write: Write{Operation: OperationDelete, Username: "alice"}},
 		{name: "garbage collector after owner gone allowed", obj: managed,
@@ -164,5 +196,23 @@ func TestValidateManagedWriteWithoutOperatorUsername(t *testing.T) {
 		Write{Operation: OperationDelete, Username: ""}, DefaultConfig())
 	if len(errs) != 1 {
 		t.Errorf("an empty username matched the unset operator username: errors = %v", errs)
+	}
+}
+
+// A rejected delete names the owner that still exists and the two ways forward.
+func TestValidateManagedWriteDeleteMessage(t *testing.T) {
+	managed := &metav1.ObjectMeta{
+		Labels: map[string]string{LabelManagedBy: ManagedByValue},
+		OwnerReferences: []metav1.OwnerReference{{
+			APIVersion: "platform.leadpoet.io/v1alpha1", Kind: "LeadpoetAPI", Name: "shop",
+		}},
+	}
+	errs := ValidateManagedWrite(managed, "NetworkPolicy",
+		Write{Operation: OperationDelete, Username: "alice"}, DefaultConfig())
+	want := `this NetworkPolicy is managed by leadpoet-operator and its owner LeadpoetAPI "shop" ` +
+		`still exists; change that LeadpoetAPI instead, or delete it, which deletes this ` +
+		`NetworkPolicy too`
+	if len(errs) != 1 || errs[0].Detail != want {
+		t.Errorf("errors = %v, want one with detail %q", errs, want)
 	}
 }
