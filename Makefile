@@ -77,9 +77,13 @@ bench: envtest ## Run the benchmarks (see docs/benchmarks.md).
 build: generate fmt vet ## Build the manager binary.
 	go build -o $(LOCALBIN)/manager ./cmd/manager
 
+# Extra flags for `make run`, for example ARGS="-aws-listen=127.0.0.1:14566".
+ARGS ?=
+
 .PHONY: run
-run: envtest ## Run the operator: against KUBECONFIG's cluster, or a local control plane when none answers (or LOCAL=1).
-	go run ./cmd/localdev
+run: envtest ## Run the operator: against KUBECONFIG's cluster, or a local control plane when none responds (or LOCAL=1).
+	go build -o $(LOCALBIN)/localdev ./cmd/localdev
+	$(LOCALBIN)/localdev $(ARGS)
 
 .PHONY: install
 install: manifests ## Install the CRDs into the cluster in KUBECONFIG.
