@@ -9,15 +9,8 @@ import (
 	networkingv1ac "k8s.io/client-go/applyconfigurations/networking/v1"
 
 	platformv1alpha1 "github.com/leadpoet/leadpoet-operator/api/v1alpha1"
+	"github.com/leadpoet/leadpoet-operator/webhooks/policy"
 )
-
-// MetadataAddresses are the cloud instance metadata endpoints (EC2 IMDS over IPv4 and
-// IPv6). A pod that reaches them can read the node's IAM credentials, so every CIDR
-// that contains one lists it under except.
-var MetadataAddresses = []netip.Prefix{
-	netip.MustParsePrefix("169.254.169.254/32"),
-	netip.MustParsePrefix("fd00:ec2::254/128"),
-}
 
 // NetworkPolicyOptions locate cluster services that every instance's policy refers to.
 type NetworkPolicyOptions struct {
@@ -128,7 +121,8 @@ func networkPeer(peer platformv1alpha1.NetworkPeer) *networkingv1ac.NetworkPolic
 	return result
 }
 
-// metadataAddressesIn returns the metadata addresses that cidr contains. The API
+// metadataAddressesIn returns, as single-address CIDRs, the AWS credential endpoints
+// (policy.MetadataAddresses) that cidr contains. The API
 // server has already checked the CIDR's syntax; an unparsable one contains nothing.
 func metadataAddressesIn(cidr string) []string {
 	prefix, err := netip.ParsePrefix(cidr)
@@ -136,9 +130,9 @@ func metadataAddressesIn(cidr string) []string {
 		return nil
 	}
 	var contained []string
-	for _, metadata := range MetadataAddresses {
-		if prefix.Contains(metadata.Addr()) {
-			contained = append(contained, metadata.String())
+	for _, address := range policy.MetadataAddresses {
+		if prefix.Contains(address) {
+			contained = append(contained, netip.PrefixFrom(address, address.BitLen()).String())
 		}
 	}
 	return contained
