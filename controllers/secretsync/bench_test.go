@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	testingclock "k8s.io/utils/clock/testing"
+
 	"github.com/leadpoet/leadpoet-operator/api/v1alpha1"
 	"github.com/leadpoet/leadpoet-operator/test/awslocal"
 )
@@ -54,7 +56,7 @@ func BenchmarkSteadyState(b *testing.B) {
 				}
 				fetches++
 			}
-			env.clock.Advance(reconcile)
+			env.clock.Step(reconcile)
 		}
 
 		b.StopTimer()
@@ -93,7 +95,7 @@ func BenchmarkRotationLatency(b *testing.B) {
 		b.StopTimer()
 		want := fmt.Sprintf("v%d", i+1)
 		env.server.PutSecretString("app/db", fmt.Sprintf(`{"password":%q}`, want))
-		env.clock.Advance(2 * time.Minute)
+		env.clock.Step(2 * time.Minute)
 		b.StartTimer()
 
 		r := env.syncer.Fetch(ctx, instanceA, entries)[0]
@@ -108,7 +110,7 @@ func BenchmarkRotationLatency(b *testing.B) {
 
 func newBenchEnv(b *testing.B) *testEnv {
 	b.Helper()
-	clock := &testClock{now: time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)}
+	clock := testingclock.NewFakeClock(time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC))
 	server := awslocal.New(awslocal.Options{Now: clock.Now})
 	if _, err := server.Start(); err != nil {
 		b.Fatalf("start awslocal: %v", err)

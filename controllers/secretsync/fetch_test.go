@@ -220,13 +220,13 @@ func TestFetchUnchangedVersionOnlyDescribes(t *testing.T) {
 	mustSucceed(t, env.syncer.Fetch(ctx, instanceA, entries))
 	env.server.ResetCalls()
 
-	env.clock.Advance(5 * time.Minute)
+	env.clock.Step(5 * time.Minute)
 	mustSucceed(t, env.syncer.Fetch(ctx, instanceA, entries))
 	if got := env.server.CallCounts(); len(got) != 0 {
 		t.Errorf("calls before the refresh is due = %v, want none", got)
 	}
 
-	env.clock.Advance(7 * time.Minute)
+	env.clock.Step(7 * time.Minute)
 	results := env.syncer.Fetch(ctx, instanceA, entries)
 	mustSucceed(t, results)
 	if got := env.server.Calls("DescribeSecret"); got != 1 {
@@ -249,7 +249,7 @@ func TestFetchSeesRotation(t *testing.T) {
 	mustSucceed(t, env.syncer.Fetch(ctx, instanceA, entries))
 
 	rotated := env.server.PutSecretString("app/a", "new")
-	env.clock.Advance(2 * time.Minute)
+	env.clock.Step(2 * time.Minute)
 	results := env.syncer.Fetch(ctx, instanceA, entries)
 	mustSucceed(t, results)
 
@@ -472,12 +472,12 @@ func TestFetchCredentialsCachedUntilExpiry(t *testing.T) {
 	// awslocal issues one-hour credentials; the syncer replaces them 5m before expiry.
 	for range 10 {
 		mustSucceed(t, env.syncer.Fetch(ctx, instanceA, entries))
-		env.clock.Advance(5 * time.Minute)
+		env.clock.Step(5 * time.Minute)
 	}
 	if got := env.server.Calls("AssumeRoleWithWebIdentity"); got != 1 {
 		t.Errorf("AssumeRoleWithWebIdentity calls in 50m = %d, want 1", got)
 	}
-	env.clock.Advance(6 * time.Minute)
+	env.clock.Step(6 * time.Minute)
 	mustSucceed(t, env.syncer.Fetch(ctx, instanceA, entries))
 	if got := env.server.Calls("AssumeRoleWithWebIdentity"); got != 2 {
 		t.Errorf("AssumeRoleWithWebIdentity calls after 56m = %d, want 2", got)
@@ -646,7 +646,7 @@ func TestHashDataStableAndVersioned(t *testing.T) {
 	}
 
 	env.server.PutSecretString("app/a", "a2")
-	env.clock.Advance(2 * time.Minute)
+	env.clock.Step(2 * time.Minute)
 	rotated := env.syncer.Fetch(ctx, instanceA, entries)
 	mustSucceed(t, rotated)
 	if HashData(rotated) == HashData(first) {

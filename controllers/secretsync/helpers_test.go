@@ -9,6 +9,7 @@ import (
 	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	testingclock "k8s.io/utils/clock/testing"
 
 	"github.com/leadpoet/leadpoet-operator/api/v1alpha1"
 	"github.com/leadpoet/leadpoet-operator/test/awslocal"
@@ -31,29 +32,10 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
-// testClock is a manual clock shared by awslocal and the Syncer, so credential expiry
-// and refresh intervals agree.
-type testClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *testClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *testClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
-
 // fakeTokens mints unsigned service account tokens as the TokenRequest API would, with
 // sub system:serviceaccount:<namespace>:<name> and the requested audience.
 type fakeTokens struct {
-	clock *testClock
+	clock *testingclock.FakeClock
 
 	mu       sync.Mutex
 	requests int
@@ -82,14 +64,14 @@ type testEnv struct {
 	server *awslocal.Server
 	syncer *Syncer
 	tokens *fakeTokens
-	clock  *testClock
+	clock  *testingclock.FakeClock
 }
 
 // newTestEnv starts awslocal, allows roleA for instanceA's ServiceAccount, and returns a
 // Syncer that talks to it with a retryer that backs off at most 2ms.
 func newTestEnv(t *testing.T, configure ...func(*Options)) *testEnv {
 	t.Helper()
-	clock := &testClock{now: time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)}
+	clock := testingclock.NewFakeClock(time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC))
 	server := awslocal.New(awslocal.Options{Now: clock.Now})
 	if _, err := server.Start(); err != nil {
 		t.Fatalf("start awslocal: %v", err)

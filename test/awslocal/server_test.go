@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"os"
-	"sync"
 	"testing"
 	"time"
 
@@ -17,6 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	ststypes "github.com/aws/aws-sdk-go-v2/service/sts/types"
 	"github.com/aws/smithy-go"
+	testingclock "k8s.io/utils/clock/testing"
 )
 
 const (
@@ -279,7 +279,7 @@ func TestAssumeRoleWithWebIdentityChecksClaims(t *testing.T) {
 }
 
 func TestSessionCredentialsExpire(t *testing.T) {
-	clock := &fakeClock{now: time.Now()}
+	clock := testingclock.NewFakeClock(time.Now())
 	srv, cfg := startServer(t, Options{Now: clock.Now, CredentialLifetime: 15 * time.Minute})
 	srv.PutSecretString("app/a", "a")
 	srv.AllowRole(testRole, testSubject, "app/a")
@@ -301,7 +301,7 @@ func TestSessionCredentialsExpire(t *testing.T) {
 	})
 	client := secretsmanager.NewFromConfig(roleCfg)
 
-	clock.Advance(16 * time.Minute)
+	clock.Step(16 * time.Minute)
 	_, err = client.GetSecretValue(context.Background(), &secretsmanager.GetSecretValueInput{SecretId: aws.String("app/a")})
 	if code := apiErrorCode(err); code != "ExpiredTokenException" {
 		t.Errorf("expired session: code %q (%v), want ExpiredTokenException", code, err)
@@ -429,21 +429,4 @@ func TestStartRejectsNonLoopback(t *testing.T) {
 		srv.Close()
 		t.Fatal("Start on 0.0.0.0 succeeded, want an error")
 	}
-}
-
-type fakeClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
 }

@@ -37,7 +37,7 @@ type harness struct {
 	// client reads straight from the API server, never from a cache, and can watch.
 	client client.WithWatch
 	// writes counts the manager's requests that can change state.
-	writes *writeCounter
+	writes *controlplane.WriteCounter
 	// baseHeapMiB is the process's HeapInuse once the manager has started, before any
 	// instance exists.
 	baseHeapMiB float64
@@ -95,7 +95,7 @@ func startHarness() (*harness, error) {
 	if err != nil {
 		return nil, fmt.Errorf("starting envtest: %w", err)
 	}
-	h := &harness{env: env, writes: &writeCounter{}}
+	h := &harness{env: env, writes: &controlplane.WriteCounter{}}
 	if err := h.startManager(config); err != nil {
 		return nil, errors.Join(err, h.stop())
 	}
@@ -118,7 +118,7 @@ func (h *harness) startManager(config *rest.Config) error {
 	// client-side rate limiter off (QPS -1) and leaves throttling to the API server's
 	// priority and fairness.
 	managerConfig.QPS = -1
-	managerConfig.Wrap(h.writes.wrap)
+	managerConfig.Wrap(h.writes.Wrap)
 	opts := app.Options{
 		MetricsAddress: "0",
 		ProbeAddress:   "0",

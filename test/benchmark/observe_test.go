@@ -3,63 +3,25 @@ package benchmark
 import (
 	"context"
 	"fmt"
-	"net/http"
 	"strings"
-	"sync"
 	"time"
 
-	dto "github.com/prometheus/client_model/go"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/watch"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	ctrlmetrics "sigs.k8s.io/controller-runtime/pkg/metrics"
 
 	platformv1alpha1 "github.com/leadpoet/leadpoet-operator/api/v1alpha1"
+	"github.com/leadpoet/leadpoet-operator/test/controlplane"
 )
 
-// writeCounter counts the manager's requests that can change state, by method and URL
-// path. It leaves out Events, which the operator records on state transitions only,
-// and TokenRequests, which store nothing.
-type writeCounter struct {
-	mu     sync.Mutex
-	byPath map[string]int
-}
-
-func (w *writeCounter) wrap(next http.RoundTripper) http.RoundTripper {
-	return roundTripperFunc(func(req *http.Request) (*http.Response, error) {
-		path := req.URL.Path
-		if req.Method != http.MethodGet && req.Method != http.MethodHead &&
-			!strings.Contains(path, "/events") && !strings.HasSuffix(path, "/token") {
-			w.mu.Lock()
-			if w.byPath == nil {
-				w.byPath = map[string]int{}
-			}
-			w.byPath[req.Method+" "+path]++
-			w.mu.Unlock()
-		}
-		return next.RoundTrip(req)
-	})
-}
-
-// snapshot returns a copy of the counts so far.
-func (w *writeCounter) snapshot() map[string]int {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	counts := make(map[string]int, len(w.byPath))
-	for key, count := range w.byPath {
-		counts[key] = count
-	}
-	return counts
-}
-
-// since returns the writes made after before was taken: their total and their counts
+// writesSince returns the writes w counted after before was taken: their total and their counts
 // by method and resource, such as "PATCH services" or "PATCH leadpoetapis/status".
-func (w *writeCounter) since(before map[string]int) (total int, byResource map[string]int) {
+func writesSince(w *controlplane.WriteCounter, before map[string]int) (total int, byResource map[string]int) {
 	byResource = map[string]int{}
-	for key, count := range w.snapshot() {
+	for key, count := range w.Snapshot() {
 		added := count - before[key]
 		if added == 0 {
 			continue
@@ -93,49 +55,14 @@ func resourceOf(path string) string {
 	return segments[0]
 }
 
-type roundTripperFunc func(*http.Request) (*http.Response, error)
-
-func (f roundTripperFunc) RoundTrip(req *http.Request) (*http.Response, error) { return f(req) }
-
 // controllerName is the name the LeadpoetAPI controller registers, which labels its
 // controller-runtime metrics.
 const controllerName = "leadpoetapi"
 
-// controllerMetric returns the sum over every series of the metric family name that
-// carries controller="leadpoetapi", reading controller-runtime's registry in this
-// process.
-func controllerMetric(name string) (float64, error) {
-	families, err := ctrlmetrics.Registry.Gather()
-	if err != nil {
-		return 0, fmt.Errorf("gathering controller-runtime metrics: %w", err)
-	}
-	total := 0.0
-	for _, family := range families {
-		if family.GetName() != name {
-			continue
-		}
-		for _, metric := range family.GetMetric() {
-			if hasLabel(metric, "controller", controllerName) {
-				total += metric.GetCounter().GetValue() + metric.GetGauge().GetValue()
-			}
-		}
-	}
-	return total, nil
-}
-
-func hasLabel(metric *dto.Metric, name, value string) bool {
-	for _, label := range metric.GetLabel() {
-		if label.GetName() == name && label.GetValue() == value {
-			return true
-		}
-	}
-	return false
-}
-
 // reconcileTotal returns how many reconciles of LeadpoetAPIs have finished, whatever
 // their result.
 func reconcileTotal() (float64, error) {
-	return controllerMetric("controller_runtime_reconcile_total")
+	return controlplane.ReconcileTotal(controllerName)
 }
 
 // waitIdle waits until the controller's queue is empty, no worker is busy and no
@@ -149,11 +76,11 @@ func waitIdle(ctx context.Context, quietPeriod time.Duration) error {
 		if err != nil {
 			return err
 		}
-		depth, err := controllerMetric("workqueue_depth")
+		depth, err := controlplane.ControllerMetric("workqueue_depth", controllerName)
 		if err != nil {
 			return err
 		}
-		active, err := controllerMetric("controller_runtime_active_workers")
+		active, err := controlplane.ControllerMetric("controller_runtime_active_workers", controllerName)
 		if err != nil {
 			return err
 		}

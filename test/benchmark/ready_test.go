@@ -131,7 +131,7 @@ func (h *harness) runBatch(b *testing.B, instances int) batchResult {
 	}
 
 	var result batchResult
-	writesBefore := h.writes.snapshot()
+	writesBefore := h.writes.Snapshot()
 	start := time.Now()
 	b.StartTimer()
 	apis := make([]*platformv1alpha1.LeadpoetAPI, instances)
@@ -153,7 +153,7 @@ func (h *harness) runBatch(b *testing.B, instances int) batchResult {
 		b.Fatal(err)
 	}
 	var byResource map[string]int
-	result.writes, byResource = h.writes.since(writesBefore)
+	result.writes, byResource = writesSince(h.writes, writesBefore)
 	b.Logf("batch %s of %d: writes until idle, by resource: %v", batch, instances, byResource)
 
 	result.steadyWrites, err = h.steadyStatePass(ctx, b, apis)
@@ -173,7 +173,7 @@ func (h *harness) steadyStatePass(ctx context.Context, b *testing.B,
 	if err != nil {
 		return 0, err
 	}
-	writesBefore := h.writes.snapshot()
+	writesBefore := h.writes.Snapshot()
 	patch := client.RawPatch(types.MergePatchType, fmt.Appendf(nil,
 		`{"metadata":{"annotations":{%q:%q}}}`, touchAnnotation, time.Now().Format(time.RFC3339Nano)))
 	for _, api := range apis {
@@ -192,7 +192,7 @@ func (h *harness) steadyStatePass(ctx context.Context, b *testing.B,
 	if err != nil {
 		return 0, err
 	}
-	writes, byResource := h.writes.since(writesBefore)
+	writes, byResource := writesSince(h.writes, writesBefore)
 	b.Logf("steady-state pass over %d instances: %.0f reconciles, %d writes %v",
 		len(apis), reconcilesAfter-reconcilesBefore, writes, byResource)
 	return writes, nil

@@ -3,6 +3,7 @@ package integration
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
@@ -13,9 +14,9 @@ import (
 	"k8s.io/client-go/util/retry"
 	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	ctrlmetrics "sigs.k8s.io/controller-runtime/pkg/metrics"
 
 	platformv1alpha1 "github.com/leadpoet/leadpoet-operator/api/v1alpha1"
+	"github.com/leadpoet/leadpoet-operator/test/controlplane"
 )
 
 var nginxConfigMapKey = types.NamespacedName{Namespace: "ingress-nginx", Name: "ingress-nginx-controller"}
@@ -142,22 +143,20 @@ func expectOwnedBy(g Gomega, obj client.Object, api *platformv1alpha1.LeadpoetAP
 
 // reconcileCount returns how many reconciles of LeadpoetAPIs have finished.
 func reconcileCount() float64 {
-	families, err := ctrlmetrics.Registry.Gather()
+	total, err := controlplane.ReconcileTotal("leadpoetapi")
 	Expect(err).NotTo(HaveOccurred())
-	total := 0.0
-	for _, family := range families {
-		if family.GetName() != "controller_runtime_reconcile_total" {
-			continue
-		}
-		for _, metric := range family.GetMetric() {
-			for _, label := range metric.GetLabel() {
-				if label.GetName() == "controller" && label.GetValue() == "leadpoetapi" {
-					total += metric.GetCounter().GetValue()
-				}
-			}
+	return total
+}
+
+// writesInNamespace returns the manager's counted writes to objects in namespace.
+func writesInNamespace(namespace string) map[string]int {
+	result := map[string]int{}
+	for key, count := range writes.Snapshot() {
+		if strings.Contains(key, "/namespaces/"+namespace+"/") {
+			result[key] = count
 		}
 	}
-	return total
+	return result
 }
 
 func describe(obj client.Object) string {

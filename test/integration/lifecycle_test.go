@@ -196,10 +196,10 @@ var _ = Describe("Status", func() {
 		api := create(nginxAPI(namespace, "steady"))
 		waitReady(api)
 		// Let the reconciles that the children's own creation started finish.
-		Eventually(func() map[string]int { return writes.inNamespace(namespace) }).
+		Eventually(func() map[string]int { return writesInNamespace(namespace) }).
 			Should(Not(BeEmpty()))
-		before := writes.inNamespace(namespace)
-		Consistently(func() map[string]int { return writes.inNamespace(namespace) }, 2*time.Second).
+		before := writesInNamespace(namespace)
+		Consistently(func() map[string]int { return writesInNamespace(namespace) }, 2*time.Second).
 			Should(Equal(before))
 
 		// A change to a child by someone else starts a reconcile that reads every
@@ -214,7 +214,7 @@ var _ = Describe("Status", func() {
 		Expect(k8s.Update(ctx, service, client.FieldOwner("monitoring"))).To(Succeed())
 
 		Eventually(reconcileCount).Should(BeNumerically(">", reconciles))
-		Consistently(func() map[string]int { return writes.inNamespace(namespace) }, 2*time.Second).
+		Consistently(func() map[string]int { return writesInNamespace(namespace) }, 2*time.Second).
 			Should(Equal(before))
 	})
 })

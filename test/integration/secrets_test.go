@@ -47,7 +47,7 @@ func podTemplateSecretsHash(g Gomega, api *platformv1alpha1.LeadpoetAPI) string 
 // planned requeue does once the refresh interval has passed.
 func refreshNow(api *platformv1alpha1.LeadpoetAPI) {
 	GinkgoHelper()
-	clock.Advance(2 * time.Hour)
+	clock.Step(2 * time.Hour)
 	service := &corev1.Service{}
 	Eventually(func(g Gomega) { getChild(g, api, service) }).Should(Succeed())
 	if service.Annotations == nil {
@@ -146,16 +146,16 @@ var _ = Describe("Secret sync", func() {
 		}).Should(Succeed())
 
 		// Unchanged: one DescribeSecret, no value read and no Kubernetes write.
-		Consistently(func() map[string]int { return writes.inNamespace(namespace) }, time.Second).
-			Should(Equal(writes.inNamespace(namespace)))
-		before := writes.inNamespace(namespace)
+		Consistently(func() map[string]int { return writesInNamespace(namespace) }, time.Second).
+			Should(Equal(writesInNamespace(namespace)))
+		before := writesInNamespace(namespace)
 		describes, reads := aws.Calls("DescribeSecret"), aws.Calls("GetSecretValue")+aws.Calls("BatchGetSecretValue")
 		reconciles := reconcileCount()
 		refreshNow(api)
 		Eventually(func() int { return aws.Calls("DescribeSecret") }).Should(BeNumerically(">", describes))
 		Eventually(reconcileCount).Should(BeNumerically(">", reconciles))
 		Expect(aws.Calls("GetSecretValue") + aws.Calls("BatchGetSecretValue")).To(Equal(reads))
-		Consistently(func() map[string]int { return writes.inNamespace(namespace) }, time.Second).
+		Consistently(func() map[string]int { return writesInNamespace(namespace) }, time.Second).
 			Should(Equal(before))
 
 		// Changed: the Secret and the pod template follow.

@@ -6,8 +6,6 @@ import (
 	"bytes"
 	"context"
 	"io"
-	"net/http"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -18,6 +16,7 @@ import (
 	networkingv1 "k8s.io/api/networking/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/rest"
+	testingclock "k8s.io/utils/clock/testing"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
 	logf "sigs.k8s.io/controller-runtime/pkg/log"
@@ -33,7 +32,7 @@ var (
 	// k8s reads straight from the API server, never from a cache, so assertions see
 	// what the server holds.
 	k8s     client.Client
-	writes  = &writeCounter{}
+	writes  = &controlplane.WriteCounter{}
 	cancel  context.CancelFunc
 	mgrDone = make(chan struct{})
 
@@ -41,7 +40,7 @@ var (
 	// through the real AWS SDK, and clock is secret sync's time, which tests move on
 	// to make a refresh due.
 	aws   *awslocal.Server
-	clock = &fakeClock{now: time.Now()}
+	clock = testingclock.NewFakeClock(time.Now())
 	// logs holds everything the manager logged, for the test that no secret value
 	// leaks.
 	logs = &syncBuffer{}
@@ -70,7 +69,7 @@ var _ = BeforeSuite(func() {
 	// The manager's requests go through writes, which counts every request that can
 	// change state, so tests can prove a resync writes nothing.
 	managerConfig := rest.CopyConfig(config)
-	managerConfig.Wrap(writes.wrap)
+	managerConfig.Wrap(writes.Wrap)
 	opts := app.Options{}
 	opts.MetricsAddress = "0"
 	opts.ProbeAddress = "0"
@@ -133,64 +132,6 @@ func installClusterFixtures() {
 		ObjectMeta: metav1.ObjectMeta{Name: nginxConfigMapKey.Name, Namespace: nginxConfigMapKey.Namespace},
 		Data:       strictNginxConfig(),
 	})).To(Succeed())
-}
-
-// writeCounter counts the manager's requests that can change state, by URL path.
-type writeCounter struct {
-	mu     sync.Mutex
-	byPath map[string]int
-}
-
-func (w *writeCounter) wrap(next http.RoundTripper) http.RoundTripper {
-	return roundTripperFunc(func(req *http.Request) (*http.Response, error) {
-		if req.Method != http.MethodGet && req.Method != http.MethodHead {
-			w.mu.Lock()
-			if w.byPath == nil {
-				w.byPath = map[string]int{}
-			}
-			w.byPath[req.URL.Path]++
-			w.mu.Unlock()
-		}
-		return next.RoundTrip(req)
-	})
-}
-
-// inNamespace returns the writes to objects in namespace. It leaves out Events, which
-// the operator records on state transitions only, and TokenRequests, which store
-// nothing.
-func (w *writeCounter) inNamespace(namespace string) map[string]int {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	result := map[string]int{}
-	for path, count := range w.byPath {
-		if strings.Contains(path, "/namespaces/"+namespace+"/") && !strings.Contains(path, "/events") &&
-			!strings.HasSuffix(path, "/token") {
-			result[path] = count
-		}
-	}
-	return result
-}
-
-type roundTripperFunc func(*http.Request) (*http.Response, error)
-
-func (f roundTripperFunc) RoundTrip(req *http.Request) (*http.Response, error) { return f(req) }
-
-// fakeClock is a clock that tests move forward by hand.
-type fakeClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
 }
 
 // syncBuffer is a bytes.Buffer that the manager's goroutines may write concurrently.
