@@ -104,7 +104,6 @@ func ingressSettings(api *platformv1alpha1.LeadpoetAPI) ingressprofile.Settings 
 		settings.HSTSPreload = valueOr(hsts.Preload, true)
 	}
 	if tls := spec.TLS; tls != nil {
-		settings.TLSEnabled = true
 		settings.CertificateARN = tls.CertificateARN
 		settings.TLSSecretName = tls.SecretName
 		if tls.IssuerRef != nil {

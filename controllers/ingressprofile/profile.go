@@ -20,8 +20,6 @@ type Settings struct {
 	ServiceName string
 	ServicePort int32
 
-	// TLSEnabled is false when the spec has no tls section; then no Ingress is rendered.
-	TLSEnabled bool
 	// TLSSecretName is the kubernetes.io/tls Secret to serve, empty for ACM.
 	TLSSecretName string
 	// CertificateARN is the ACM certificate for the ALB listener.

@@ -10,7 +10,7 @@ import (
 func strictSettings() Settings {
 	return Settings{
 		Namespace: "team", Name: "api", Hosts: []string{"api.example.com"}, Path: "/",
-		ServiceName: "api", ServicePort: 80, TLSEnabled: true, TLSSecretName: "api-tls",
+		ServiceName: "api", ServicePort: 80, TLSSecretName: "api-tls",
 		CertificateARN: "arn:aws:acm:eu-west-1:123456789012:certificate/abc",
 		MinTLSVersion:  platformv1alpha1.TLSVersion13, Ciphers: []string{"ECDHE-RSA-AES128-GCM-SHA256"},
 		HTTPSRedirect: true, HSTSMaxAgeSeconds: 31536000, HSTSSubDomains: true, HSTSPreload: true,
