@@ -205,9 +205,9 @@ func (r *Reconciler) applySyncedSecret(ctx context.Context, s *state, name strin
 // deleteRemovedSecrets deletes the instance's synced Secrets that no spec.secrets
 // entry names any more.
 func (r *Reconciler) deleteRemovedSecrets(ctx context.Context, s *state) error {
-	wanted := map[string]bool{}
+	desired := map[string]bool{}
 	for _, entry := range s.api.Spec.Secrets {
-		wanted[entry.SecretName] = true
+		desired[entry.SecretName] = true
 	}
 	var secrets corev1.SecretList
 	if err := r.Client.List(ctx, &secrets, client.InNamespace(s.api.Namespace),
@@ -216,7 +216,7 @@ func (r *Reconciler) deleteRemovedSecrets(ctx context.Context, s *state) error {
 	}
 	for i := range secrets.Items {
 		secret := &secrets.Items[i]
-		if wanted[secret.Name] || !metav1.IsControlledBy(secret, s.api) {
+		if desired[secret.Name] || !metav1.IsControlledBy(secret, s.api) {
 			continue
 		}
 		if err := r.Client.Delete(ctx, secret); client.IgnoreNotFound(err) != nil {

@@ -48,8 +48,8 @@ func requestInfo(ctx context.Context) (operation, username string, dryRun bool) 
 
 // verdict returns the validator's result for errs and warnings. A rejection is logged,
 // recorded as an Event unless the request is a dry run, and returned as a status error
-// that lists every violation as a cause: Invalid (422) for a create or update, whose
-// content is at fault, and Forbidden (403) for a delete, which is a matter of who.
+// that lists every violation as a cause. A create or update gets Invalid (422), because
+// its content is at fault. A delete gets Forbidden (403), because only the requester is.
 func (a *auditor) verdict(ctx context.Context, obj client.Object, kind schema.GroupKind,
 	errs field.ErrorList, warnings []string) (admission.Warnings, error) {
 	if len(errs) == 0 {

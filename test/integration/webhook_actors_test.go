@@ -109,7 +109,7 @@ var _ = Describe("Operator writes under the webhooks", func() {
 		Eventually(func(g Gomega) { getChild(g, api, original) }).Should(Succeed())
 		tenantClient := clientAs("")
 
-		// With the guarded label gone no webhook sees the namespace, so a tenant can
+		// With the guarded label gone no webhook judges the namespace, so a tenant can
 		// open the policy to every destination. The loop removes the label again if a
 		// reconcile still in flight restored it, and waits for kube-apiserver's
 		// namespace informer, which namespaceSelector is matched against, to see it gone.
@@ -130,7 +130,7 @@ var _ = Describe("Operator writes under the webhooks", func() {
 		}).Should(Succeed())
 
 		// The edit wakes the controller, which labels the namespace again and writes the
-		// policy back. Whether kube-apiserver already sees the label when that write
+		// policy back. Whether kube-apiserver's cache already has the label when that write
 		// arrives is a race, so the operator entries of the table, not this test, show
 		// the webhook admitting the operator's writes.
 		Eventually(func(g Gomega) {

@@ -261,7 +261,7 @@ func asOperator(r request) request {
 }
 
 // updateWithRetry reads obj, applies change and updates it, retrying on conflicts with
-// the controller's own writes. Any other error is the request's answer.
+// the controller's own writes. Any other error is returned as the request's result.
 func updateWithRetry(c client.Client, obj client.Object, change func(obj client.Object)) error {
 	return retry.RetryOnConflict(retry.DefaultRetry, func() error {
 		if err := c.Get(context.Background(), client.ObjectKeyFromObject(obj), obj); err != nil {

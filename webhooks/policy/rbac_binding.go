@@ -168,10 +168,10 @@ func subjectAccounts(subject rbacv1.Subject, bindingNamespace string) (ns, name 
 func instanceGrantErrors(bindingNamespace string, account InstanceAccount,
 	rules []rbacv1.PolicyRule, path *field.Path) field.ErrorList {
 	var errs field.ErrorList
-	who := fmt.Sprintf("ServiceAccount %s/%s of LeadpoetAPI %s", account.Namespace,
+	subject := fmt.Sprintf("ServiceAccount %s/%s of LeadpoetAPI %s", account.Namespace,
 		account.Name, account.Instance)
 	for _, violation := range ruleViolations(rules) {
-		errs = append(errs, field.Invalid(path, who, fmt.Sprintf("the role's rules[%d].%s "+
+		errs = append(errs, field.Invalid(path, subject, fmt.Sprintf("the role's rules[%d].%s "+
 			"%s; bind the ServiceAccount only to roles without wildcards or escalating verbs",
 			violation.rule, violation.field, violation.detail)))
 	}
@@ -183,7 +183,7 @@ func instanceGrantErrors(bindingNamespace string, account InstanceAccount,
 				fix = fmt.Sprintf("limit its Secret access to resourceNames [%s] in namespace %s",
 					strings.Join(account.SecretNames, ", "), account.Namespace)
 			}
-			errs = append(errs, field.Invalid(path, who, fmt.Sprintf("the role's rules[%d] %s; %s",
+			errs = append(errs, field.Invalid(path, subject, fmt.Sprintf("the role's rules[%d] %s; %s",
 				i, problem, fix)))
 		}
 	}
